@@ -53,9 +53,11 @@ def test_multiscale_and_images_folder(work, tmp_path):
                 '--p-input-size', 32, '--iterations', 2, '--batch-size', 4, '--quiet')
     assert r.returncode == 0, r.stderr
     r = run_cli('train-students', '--teacher', work / 't17.pt', '--teacher', tmp_path / 't33.pt', '--images', work / 'data' / 'tiles' / 'train' / 'good',
-                '--out', tmp_path / 'run', *TINY_STUDENTS)
+                '--out', tmp_path / 'run', '--num-workers', '1', *TINY_STUDENTS)
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)['patch_sizes'] == [17, 33]
+    r = run_cli('predict', '--run', tmp_path / 'run', work / 'data' / 'tiles' / 'test' / 'hole', '--out', tmp_path / 'p', '--amp', '--quiet')
+    assert r.returncode == 0, r.stderr
 
 def test_killed_training_resumes(work, tmp_path):
     args = ['train-students', '--teacher', work / 't17.pt', '--data', work / 'data', '--category', 'tiles', '--out', tmp_path / 'run',
@@ -86,6 +88,7 @@ def test_killed_training_resumes(work, tmp_path):
     ('truncated_image', 'truncated or not an image'),
     ('cuda', 'no usable CUDA GPU'),
     ('existing_run', 'already holds a run'),
+    ('too_small', 'smaller than this model'),
 ])
 def test_bad_input(work, tmp_path, case, needle):
     d = work
@@ -106,6 +109,9 @@ def test_bad_input(work, tmp_path, case, needle):
     elif case == 'cuda':
         if torch.cuda.is_available(): pytest.skip('this machine has CUDA')
         args = ['evaluate', '--run', d / 'run', '--data', d / 'data', '--category', 'tiles', '--device', 'cuda']
+    elif case == 'too_small':
+        Image.fromarray(np.zeros((10, 12, 3), np.uint8)).save(tmp_path / 's.png')
+        args = ['predict', '--run', d / 'run', tmp_path / 's.png', '--out', tmp_path / 'o']
     else: args = ['train-students', '--teacher', d / 't17.pt', '--data', d / 'data', '--category', 'tiles', '--out', d / 'run', *TINY_STUDENTS]
     r = run_cli(*args)
     assert r.returncode == 2, (r.returncode, r.stderr)
