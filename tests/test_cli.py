@@ -40,6 +40,9 @@ def test_predict_writes_maps(work, tmp_path):
     assert r.returncode == 0, r.stderr
     assert sorted(f.name for f in (tmp_path / 'p').iterdir()) == ['000.tiff', '000_overlay.png']
     m = np.asarray(Image.open(tmp_path / 'p' / '000.tiff')); assert m.shape == (24, 24) and m.dtype == np.float32
+    r = run_cli('predict', '--run', work / 'run', work / 'data' / 'tiles' / 'test' / 'hole', '--out', tmp_path / 't', '--tile', '10', '--quiet')
+    assert r.returncode == 0, r.stderr
+    np.testing.assert_allclose(np.load(tmp_path / 't' / '000.npy'), m, atol=1e-3)   # tiled = untiled
 
 def test_predict_resizes_and_converts_gray(work, tmp_path):
     Image.fromarray((np.random.default_rng(0).random((30, 40)) * 255).astype(np.uint8)).save(tmp_path / 'g.png')
