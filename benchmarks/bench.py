@@ -8,12 +8,12 @@ evaluation, and the time of a student training step.
 Prints Markdown tables. Multiply-adds are counted from the architectures (METHOD.md section 7:
 about 1.4 M, 1.6 M and 3.0 M per pixel and network), at the image's pixels (not the padding).
 """
-import argparse, datetime, platform, resource, sys, time
+import argparse, datetime, platform, resource, time
 import torch
 import torch.nn as nn
 from ustudents.teacher import patch_network, PATCH_SIZES
 from ustudents.fdfe import dense_network, patchwise
-from ustudents.students import Students, StudentConfig, student_loss
+from ustudents.students import Students, student_loss
 from ustudents.score import Scale, UninformedStudents, anomaly_map
 
 def macs_per_pixel(p: int) -> int:

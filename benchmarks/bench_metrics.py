@@ -18,7 +18,7 @@ def main():
     for n in a.counts:
         masks = np.stack([ndimage.binary_dilation(rng.random((a.side, a.side)) > 0.9995, iterations=6) for _ in range(n)])
         maps = (rng.normal(size=masks.shape) + 2 * masks).astype(np.float32)
-        t = time.perf_counter(); v = pro_auc(maps, masks); tp = time.perf_counter() - t
+        t = time.perf_counter(); pro_auc(maps, masks); tp = time.perf_counter() - t
         t = time.perf_counter(); pixel_auroc(maps, masks); tr = time.perf_counter() - t
         print(f"| {n} | {maps.size / 1e6:.1f} M | {tp:.2f} | {tr:.2f} |", flush=True)
 

@@ -1,5 +1,5 @@
 "The installed `ustudents` command, driven in a subprocess on tiny synthetic data: happy paths, resume, and bad input."
-import json, os, signal, subprocess, sys, time
+import json, subprocess, sys, time
 from pathlib import Path
 import numpy as np, pytest, torch
 from PIL import Image

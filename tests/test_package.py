@@ -1,5 +1,5 @@
 "The installed package: imports without the dev tools, public entry points, library in sync with the notebooks."
-import importlib, pkgutil, shutil, subprocess, sys, filecmp
+import pkgutil, shutil, subprocess, sys, filecmp
 from pathlib import Path
 import ustudents
 from conftest import ROOT
@@ -23,7 +23,7 @@ def test_imports_without_nbdev():
 def test_public_entry_points():
     from ustudents.teacher import patch_network
     from ustudents.fdfe import dense_network
-    from ustudents.data import MVTEC_CATEGORIES, MVTecAD, make_synthetic_mvtec
+    from ustudents.data import MVTEC_CATEGORIES
     assert len(MVTEC_CATEGORIES) == 15
     T = dense_network(patch_network(17))
     import torch
@@ -41,7 +41,7 @@ def test_library_in_sync_with_notebooks(tmp_path):
     assert not cmp.left_only and not cmp.right_only and not cmp.diff_files, (cmp.left_only, cmp.right_only, cmp.diff_files)
 
 def test_anomaly_map_importable():
-    from ustudents.score import anomaly_map, UninformedStudents, fit, load_model
+    from ustudents.score import anomaly_map
     assert callable(anomaly_map)
 
 def test_version_matches_settings():
