@@ -3,18 +3,23 @@ rate of `anomaly_map`, images per second, latency, peak memory, FDFE's speed-up 
 evaluation, and the time of a student training step.
 
     python benchmarks/bench.py --quick            # CPU, a few minutes (128 x 128 images)
-    python benchmarks/bench.py --device cuda      # GPU, 256 x 256 as in the paper
+    python benchmarks/bench.py                    # CPU, 256 x 256 as in the paper (about 25 minutes on 2 cores)
+    python benchmarks/bench.py --device cuda      # GPU, 256 x 256
+    python benchmarks/bench.py --compile --json nbs/results/bench_cpu.json   # also torch.compile; write the figures (shown in 04_score)
 
 Prints Markdown tables. Multiply-adds are counted from the architectures (METHOD.md section 7:
-about 1.4 M, 1.6 M and 3.0 M per pixel and network), at the image's pixels (not the padding).
+about 1.4 M, 1.6 M and 3.0 M per pixel and network), at the image's pixels: the zero context of
+p - 1 pixels around the image is work the method does but is not counted, so it lowers the ratio.
 """
-import argparse, datetime, platform, resource, time
+import argparse, datetime, json, multiprocessing as mp, platform, resource, time
+from pathlib import Path
 import torch
 import torch.nn as nn
 from ustudents.teacher import patch_network, PATCH_SIZES
+from ustudents import fdfe
 from ustudents.fdfe import dense_network, patchwise
 from ustudents.students import Students, student_loss
-from ustudents.score import Scale, UninformedStudents, anomaly_map
+from ustudents.score import Scale, UninformedStudents, anomaly_map, compile_networks
 
 def macs_per_pixel(p: int) -> int:
     "Multiply-adds of one network per output pixel with FDFE: every convolution runs once per pixel."
@@ -30,11 +35,8 @@ def best_time(f, dev, reps):
         t = time.perf_counter(); f(); sync(dev); best = min(best, time.perf_counter() - t)
     return best
 
-def peak_mb(dev):
-    if dev.type == 'cuda': return torch.cuda.max_memory_allocated() / 2**20
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024   # process peak resident set (Linux: KiB)
-
 def model_for(ps, M=3, dev='cpu', side=256):
+    "A calibrated-looking model with random weights: the speed does not depend on the weights."
     scales = []
     for p in ps:
         s = Scale(patch_network(p), Students(p, M), torch.zeros(128), torch.ones(128))
@@ -43,24 +45,44 @@ def model_for(ps, M=3, dev='cpu', side=256):
         scales.append(s)
     return UninformedStudents(scales, (side, side)).to(dev).eval()
 
+def _one_image_peak(side, q):
+    "Peak resident memory of a fresh process that computes one multi-scale map (run in a child process)."
+    torch.set_num_threads(torch.get_num_threads())
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    model = model_for(PATCH_SIZES, side=side); anomaly_map(model, torch.rand(1, 3, side, side))
+    q.put((base / 1024, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+
+def one_image_peak_mib(side):
+    q = mp.get_context('spawn').Queue(); pr = mp.get_context('spawn').Process(target=_one_image_peak, args=(side, q))
+    pr.start(); base, peak = q.get(); pr.join()
+    return base, peak
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--device', default='cpu'); ap.add_argument('--quick', action='store_true', help='128 x 128 images, fewer repetitions')
     ap.add_argument('--side', type=int, default=None, help='image side (default 256, or 128 with --quick)')
     ap.add_argument('--amp', action='store_true', help='bf16 autocast for anomaly_map and training')
+    ap.add_argument('--json', default=None, help='also write the figures to this JSON file')
+    ap.add_argument('--compile', action='store_true', help='also time anomaly_map with torch.compile (compile_networks) for each p')
     a = ap.parse_args()
-    dev = torch.device(a.device); side = a.side or (128 if a.quick else 256); reps = 1 if a.quick else 3
+    dev = torch.device(a.device); side = a.side or (128 if a.quick else 256); reps = 1 if a.quick else 2
     torch.manual_seed(0)
     name = torch.cuda.get_device_name() if dev.type == 'cuda' else f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads"
-    print(f"# ustudents benchmark: {dev} ({name}), torch {torch.__version__}, {datetime.date.today()}, images {side}x{side}, "
-          f"{'bf16 autocast' if a.amp else 'fp32'}\n")
+    rec = dict(device=str(dev), machine=name, torch=torch.__version__, date=str(datetime.date.today()), side=side,
+               precision='bf16 autocast' if a.amp else 'fp32', maps=[], layout=[], fusion=[], compile=[], fdfe=[], training=[])
+    print(f"# ustudents benchmark: {dev} ({name}), torch {torch.__version__}, {rec['date']}, images {side}x{side}, {rec['precision']}\n")
 
     # the ceiling: one large dense convolution, as the students' widest layers
     conv = nn.Conv2d(256, 256, 5).to(dev).eval(); x = torch.randn(1, 256, 132, 132, device=dev)
     with torch.inference_mode(), torch.autocast(dev.type, torch.bfloat16, enabled=a.amp):
         t = best_time(lambda: conv(x), dev, reps + 1)
-    ceiling = 256 * 256 * 25 * 128 * 128 / t
+    ceiling = 256 * 256 * 25 * 128 * 128 / t; rec['ceiling_gmacs'] = round(ceiling / 1e9, 1)
     print(f"convolution ceiling (256->256, 5x5, 128x128 output): {ceiling / 1e9:.1f} G multiply-adds/s\n")
+
+    if dev.type == 'cpu':
+        base, peak = one_image_peak_mib(side); rec['one_image_peak_mib'] = round(peak); rec['process_base_mib'] = round(base)
+        print(f"peak resident memory of a fresh process computing one multi-scale {side}x{side} map: {peak:.0f} MiB "
+              f"(of which {base:.0f} MiB is the Python process with torch loaded)\n")
 
     print("| model | M-adds/pixel/net | G-adds/image | latency, 1 image (s) | images/s (batch 4) | achieved (G-adds/s) | of ceiling | peak memory (MiB) |")
     print("|---|---|---|---|---|---|---|---|")
@@ -72,25 +94,67 @@ def main():
         lat = best_time(lambda: anomaly_map(model, img1, amp=a.amp), dev, reps)
         thr = 4 / best_time(lambda: anomaly_map(model, img4, amp=a.amp, batch_size=4), dev, reps)
         rate = gmacs * thr
+        peak = torch.cuda.max_memory_allocated() / 2**20 if dev.type == 'cuda' else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         label = 'multi-scale ' + '+'.join(map(str, ps)) if len(ps) > 1 else f'p = {ps[0]}'
-        print(f"| {label} | {sum(macs_per_pixel(p) for p in ps) / len(ps) / 1e6:.2f} | {gmacs:.0f} | {lat:.3f} | {thr:.2f} | {rate:.1f} | "
-              f"{rate / (ceiling / 1e9):.0%} | {peak_mb(dev):.0f} |", flush=True)
+        row = dict(model=label, madds_per_pixel_per_net_m=round(sum(macs_per_pixel(p) for p in ps) / len(ps) / 1e6, 2), gmacs_per_image=round(gmacs),
+                   latency_s=round(lat, 3), images_per_s=round(thr, 3), achieved_gmacs=round(rate, 1), of_ceiling=round(rate / (ceiling / 1e9), 3),
+                   peak_mib=round(peak))
+        rec['maps'].append(row)
+        print(f"| {label} | {row['madds_per_pixel_per_net_m']:.2f} | {gmacs:.0f} | {lat:.3f} | {thr:.2f} | {rate:.1f} | "
+              f"{row['of_ceiling']:.0%} | {peak:.0f} |", flush=True)
+    if dev.type == 'cpu': print("(peak memory on the CPU: the process's peak so far, batch 4 included)")
 
-    print("\n| p | FDFE speed-up over patch-wise, " + ' / '.join(f'{s}x{s}' for s in (64, side)) + " |\n|---|---|")
+    print(f"\n| p | dense network, one {side}x{side} image: channels-first (s) | channels-last (s) | speed-up |\n|---|---|---|---|")
     with torch.inference_mode():
         for p in PATCH_SIZES:
-            net = patch_network(p).to(dev).eval(); T = dense_network(net); out = []
-            for s in (64, side):
+            T = dense_network(patch_network(p)).to(dev).eval(); x = torch.rand(1, 3, side, side, device=dev); t = {}
+            for cl in (False, True):
+                fdfe.CHANNELS_LAST = cl
+                with torch.autocast(dev.type, torch.bfloat16, enabled=a.amp): t[cl] = best_time(lambda: T(x), dev, reps)
+            fdfe.CHANNELS_LAST = True
+            rec['layout'].append(dict(p=p, channels_first_s=round(t[False], 4), channels_last_s=round(t[True], 4)))
+            print(f"| {p} | {t[False]:.3f} | {t[True]:.3f} | {t[False] / t[True]:.2f}x |", flush=True)
+
+    print(f"\n| layer (batch 4, channels-last) | teacher + 3 students as 4 convolutions (s) | as one grouped convolution (s) | speed-up of fusing |\n|---|---|---|---|")
+    with torch.inference_mode():
+        for cin, cout, k, n in [(128, 128, 5, side // 2 + 16), (128, 256, 5, side // 2 + 16), (256, 256, 2, side // 4 + 8)]:
+            x = torch.randn(4, cin, n, n, device=dev).contiguous(memory_format=torch.channels_last)
+            convs = [nn.Conv2d(cin, cout, k).to(dev).eval() for _ in range(4)]
+            fused = nn.Conv2d(4 * cin, 4 * cout, k, groups=4).to(dev).eval()
+            xg = torch.cat([x] * 4, 1).contiguous(memory_format=torch.channels_last)
+            ts, tg = best_time(lambda: [c(x) for c in convs], dev, reps), best_time(lambda: fused(xg), dev, reps)
+            rec['fusion'].append(dict(layer=f'{cin}->{cout}, {k}x{k}, {n}x{n}', separate_s=round(ts, 4), grouped_s=round(tg, 4)))
+            print(f"| {cin}->{cout}, {k}x{k}, {n}x{n} | {ts:.3f} | {tg:.3f} | {ts / tg:.2f}x |", flush=True)
+
+    if a.compile:
+        print(f"\n| p | anomaly_map, one {side}x{side} image: eager (s) | torch.compile (s) | speed-up | compile time (s) |\n|---|---|---|---|---|")
+        for p in PATCH_SIZES:
+            img = torch.rand(1, 3, side, side, device=dev)
+            model = model_for((p,), dev=dev, side=side)
+            te = best_time(lambda: anomaly_map(model, img, amp=a.amp), dev, reps)
+            compile_networks(model)
+            t0 = time.perf_counter(); anomaly_map(model, img, amp=a.amp); sync(dev); tc0 = time.perf_counter() - t0
+            tc = best_time(lambda: anomaly_map(model, img, amp=a.amp), dev, reps)
+            rec['compile'].append(dict(p=p, eager_s=round(te, 3), compiled_s=round(tc, 3), compile_s=round(tc0, 1)))
+            print(f"| {p} | {te:.3f} | {tc:.3f} | {te / tc:.2f}x | {tc0:.0f} |", flush=True)
+
+    sizes = sorted({64, side})
+    print("\n| p | FDFE speed-up over patch-wise, " + ' / '.join(f'{s}x{s}' for s in sizes) + " |\n|---|---|")
+    with torch.inference_mode():
+        for p in PATCH_SIZES:
+            net = patch_network(p).to(dev).eval(); T = dense_network(net); out = {}
+            for s in sizes:
                 x = torch.rand(1, 3, s, s, device=dev); rows = max(1, 256 // s)
                 tp = best_time(lambda: patchwise(net, x[..., :rows, :], p, chunk=256), dev, 1) * s / rows   # linear in patches
-                out.append(f"{tp / best_time(lambda: T(x), dev, reps):.0f}x")
-            print(f"| {p} | {' / '.join(out)} |", flush=True)
+                out[s] = round(tp / best_time(lambda: T(x), dev, reps))
+            rec['fdfe'].append(dict(p=p, speedup={str(s): v for s, v in out.items()}))
+            print(f"| {p} | {' / '.join(f'{v}x' for v in out.values())} |", flush=True)
 
     print("\n| p | student training step, M = 3 (s): batch 1 / batch 8 |\n|---|---|")
     for p in PATCH_SIZES:
         T = dense_network(patch_network(p)).to(dev).eval(); S = Students(p, 3).to(dev).train()
         opts = [torch.optim.Adam(n.parameters(), 1e-4) for n in S.nets]
-        res = []
+        res = {}
         for b in (1, 8):
             x = torch.rand(b, 3, side, side, device=dev)
             def step():
@@ -98,7 +162,12 @@ def main():
                 for d, o in zip(S.dense, opts):
                     with torch.autocast(dev.type, torch.bfloat16, enabled=a.amp): pr = d(x)
                     l = student_loss(pr.float(), y); o.zero_grad(); l.backward(); o.step()
-            res.append(f"{best_time(step, dev, 1):.2f}")
-        print(f"| {p} | {' / '.join(res)} |", flush=True)
+            res[b] = round(best_time(step, dev, 1), 2)
+        rec['training'].append(dict(p=p, batch1_s=res[1], batch8_s=res[8]))
+        print(f"| {p} | {res[1]:.2f} / {res[8]:.2f} |", flush=True)
+
+    if a.json:
+        Path(a.json).parent.mkdir(parents=True, exist_ok=True); Path(a.json).write_text(json.dumps(rec, indent=1))
+        print(f"\nwritten to {a.json}")
 
 if __name__ == '__main__': main()

@@ -35,6 +35,16 @@ def test_evaluate_prints_json(work):
     for k in ('pro_auc', 'pixel_auroc', 'image_auroc'): assert 0 <= res['combined'][k] <= 1 and k in res['p17']
     assert res['n_test'] == 6 and res['timing']['seconds'] > 0
 
+def test_saved_maps_rebuild_the_metrics(work, tmp_path):
+    from ustudents.cli import load_maps, run_metrics
+    r = run_cli('evaluate', '--run', work / 'run', '--data', work / 'data', '--category', 'tiles', '--save-maps', tmp_path / 'maps.npz', '--quiet')
+    assert r.returncode == 0, r.stderr
+    res, (maps, masks, labels) = json.loads(r.stdout), load_maps(tmp_path / 'maps.npz')
+    assert list(maps) == ['17', 'combined'] and len(masks) == len(labels) == res['n_test']
+    assert maps['17'][0].shape == masks[0].shape                    # saved at the masks' (original) resolution
+    rebuilt = run_metrics(maps, masks, labels)
+    for k in ('p17', 'combined'): assert rebuilt[k] == res[k]
+
 def test_predict_writes_maps(work, tmp_path):
     r = run_cli('predict', '--run', work / 'run', work / 'data' / 'tiles' / 'test' / 'hole', '--out', tmp_path / 'p', '--format', 'tiff', '--quiet')
     assert r.returncode == 0, r.stderr

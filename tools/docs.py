@@ -40,6 +40,7 @@ def build():
             if c.cell_type == 'markdown': c.source = re.sub(r'\]\(([\w-]+)\.ipynb\)', r'](\1.html)', c.source)   # links between pages
             if c.cell_type != 'code': continue
             if re.search(r'^#\|\s*echo:\s*false', c.source, re.M): c.metadata.setdefault('tags', []).append('remove_input')
+            if re.search(r'^#\|\s*output:\s*false', c.source, re.M): c.outputs = []      # e.g. a live widget: the page shows its static twin
             c.source = '\n'.join(l for l in c.source.splitlines() if not l.lstrip().startswith('#|')).strip()
             for o in c.get('outputs', []):   # Quarto-only attributes in show_doc's output
                 if 'data' in o and 'text/markdown' in o['data']:
