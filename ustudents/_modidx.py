@@ -163,4 +163,5 @@ d = { 'settings': { 'branch': 'main',
                                'ustudents.viz.region_overlap': ('viz.html#region_overlap', 'ustudents/viz.py'),
                                'ustudents.viz.select_map': ('viz.html#select_map', 'ustudents/viz.py'),
                                'ustudents.viz.show_anomaly_maps': ('viz.html#show_anomaly_maps', 'ustudents/viz.py'),
+                               'ustudents.viz.show_parts': ('viz.html#show_parts', 'ustudents/viz.py'),
                                'ustudents.viz.show_threshold': ('viz.html#show_threshold', 'ustudents/viz.py')}}}
