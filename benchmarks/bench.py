@@ -47,13 +47,12 @@ def model_for(ps, M=3, dev='cpu', side=256):
 
 def _one_image_peak(side, q):
     "Peak resident memory of a fresh process that computes one multi-scale map (run in a child process)."
-    torch.set_num_threads(torch.get_num_threads())
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     model = model_for(PATCH_SIZES, side=side); anomaly_map(model, torch.rand(1, 3, side, side))
     q.put((base / 1024, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
 
 def one_image_peak_mib(side):
-    q = mp.get_context('spawn').Queue(); pr = mp.get_context('spawn').Process(target=_one_image_peak, args=(side, q))
+    ctx = mp.get_context('spawn'); q = ctx.Queue(); pr = ctx.Process(target=_one_image_peak, args=(side, q))
     pr.start(); base, peak = q.get(); pr.join()
     return base, peak
 
