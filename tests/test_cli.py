@@ -1,21 +1,35 @@
-"The installed `ustudents` command, driven in a subprocess on tiny synthetic data: happy paths, resume, and bad input."
-import json, subprocess, sys, time
+"The installed `ustudents` command, driven in a subprocess on small synthetic data: values, interruptions, and a table of bad inputs."
+import json, os, shutil, signal, subprocess, sys, time
 from pathlib import Path
 import numpy as np, pytest, torch
 from PIL import Image
-from ustudents.data import make_synthetic_mvtec
+from ustudents.data import make_synthetic_mvtec, load_mask
+from ustudents.metrics import pro_auc, pixel_auroc, upsample_map
+from ustudents.experiment import load_maps, run_metrics
 from conftest import run_cli
 
-TINY_STUDENTS = ['--students', '2', '--epochs', '2', '--batch-size', '3', '--image-size', '24', '--val-fraction', '0.34', '--quiet']
+TINY = ['--students', '2', '--epochs', '2', '--batch-size', '3', '--image-size', '24', '--val-fraction', '0.34', '--quiet']
+USTUDENTS = str(Path(sys.executable).with_name('ustudents'))
 
 @pytest.fixture(scope='module')
 def work(tmp_path_factory):
+    "Synthetic data, a tiny teacher and a tiny run, shared by the tests."
     d = tmp_path_factory.mktemp('cli')
     make_synthetic_mvtec(d / 'data', 'tiles', 'cells', size=24, n_train=6, n_test_good=2, n_per_defect=1)
-    r = run_cli('pretrain-teacher', '--patch-size', 17, '--images', 'scikit-image', '--out', d / 't17.pt', '--p-weights', 'none',
+    r = run_cli('pretrain-teacher', '--patch-size', 17, '--images', 'photographs', '--out', d / 't17.pt', '--p-weights', 'none',
                 '--p-input-size', 32, '--iterations', 3, '--batch-size', 4, '--quiet')
     assert r.returncode == 0, r.stderr
-    r = run_cli('train-students', '--teacher', d / 't17.pt', '--data', d / 'data', '--category', 'tiles', '--out', d / 'run', *TINY_STUDENTS)
+    r = run_cli('train-students', '--teacher', d / 't17.pt', '--data', d / 'data', '--category', 'tiles', '--out', d / 'run', *TINY)
+    assert r.returncode == 0, r.stderr
+    return d
+
+@pytest.fixture(scope='module')
+def trained(tmp_path_factory):
+    "A run that has learned something: the shipped p = 17 teacher, students trained on a synthetic texture."
+    d = tmp_path_factory.mktemp('trained')
+    make_synthetic_mvtec(d / 'data', 'weave', 'weave', size=32, n_train=12, n_test_good=3, n_per_defect=2, seed=3)
+    r = run_cli('train-students', '--teacher', 'offline:17', '--data', d / 'data', '--category', 'weave', '--out', d / 'run', '--students', 3,
+                '--epochs', 8, '--batch-size', 4, '--lr', 1e-3, '--image-size', 32, '--val-fraction', 0.2, '--quiet')
     assert r.returncode == 0, r.stderr
     return d
 
@@ -24,109 +38,197 @@ def test_help_is_complete():
         r = run_cli(cmd, '--help'); assert r.returncode == 0 and '--device' in r.stdout and '--seed' in r.stdout, cmd
     assert '(default: 100, the paper)' in run_cli('train-students', '--help').stdout
 
+def test_python_m_runs_the_same_command():
+    r = subprocess.run([sys.executable, '-m', 'ustudents', 'evaluate', '--help'], capture_output=True, text=True)
+    assert r.returncode == 0 and '--save-maps' in r.stdout
+
 def test_pretrain_teacher_output(work):
     assert (work / 't17.pt').is_file()
-    assert not [f for f in work.iterdir() if f.name.endswith('.tmp')]
+    assert not [f for f in work.iterdir() if f.name.endswith('.tmp') or f.name.endswith('.state.pt')]   # no temporary or state files left
 
-def test_evaluate_prints_json(work):
-    r = run_cli('evaluate', '--run', work / 'run', '--data', work / 'data', '--category', 'tiles', '--quiet')
-    assert r.returncode == 0, r.stderr
-    res = json.loads(r.stdout)
-    for k in ('pro_auc', 'pixel_auroc', 'image_auroc'): assert 0 <= res['combined'][k] <= 1 and k in res['p17']
-    assert res['n_test'] == 6 and res['timing']['seconds'] > 0
+def test_planted_defects_score_above_their_background(trained):
+    "Through train-students and predict: inside every planted defect the map is higher than around it."
+    d = trained
+    r = run_cli('predict', '--run', d / 'run', d / 'data' / 'weave' / 'test', '--out', d / 'pred', '--quiet')
+    assert r.returncode != 0   # test/ holds folders, not images: refused
+    gaps = []
+    for defect in ('blob', 'scratch', 'hole', 'stain'):
+        r = run_cli('predict', '--run', d / 'run', d / 'data' / 'weave' / 'test' / defect, '--out', d / 'pred' / defect, '--quiet')
+        assert r.returncode == 0, r.stderr
+        for f in sorted((d / 'data' / 'weave' / 'test' / defect).iterdir()):
+            m = np.load(d / 'pred' / defect / f'{f.stem}.npy'); gt = load_mask(d / 'data' / 'weave' / 'ground_truth' / defect / f'{f.stem}_mask.png').numpy()
+            gaps.append(m[gt].mean() - m[~gt].mean())
+    assert min(gaps) > 0.5 and np.mean(gaps) > 2, gaps          # in validation standard deviations
 
-def test_saved_maps_rebuild_the_metrics(work, tmp_path):
-    from ustudents.cli import load_maps, run_metrics
-    r = run_cli('evaluate', '--run', work / 'run', '--data', work / 'data', '--category', 'tiles', '--save-maps', tmp_path / 'maps.npz', '--quiet')
+def test_evaluate_values_equal_the_library(trained, tmp_path):
+    "evaluate's JSON equals the library's metrics on the maps it saved, and those maps equal predict's at original resolution."
+    d = trained
+    r = run_cli('evaluate', '--run', d / 'run', '--data', d / 'data', '--category', 'weave', '--save-maps', tmp_path / 'maps.npz', '--quiet')
     assert r.returncode == 0, r.stderr
-    res, (maps, masks, labels) = json.loads(r.stdout), load_maps(tmp_path / 'maps.npz')
-    assert list(maps) == ['17', 'combined'] and len(masks) == len(labels) == res['n_test']
-    assert maps['17'][0].shape == masks[0].shape                    # saved at the masks' (original) resolution
-    rebuilt = run_metrics(maps, masks, labels)
-    for k in ('p17', 'combined'): assert rebuilt[k] == res[k]
+    res = json.loads(r.stdout); maps, masks, labels = load_maps(tmp_path / 'maps.npz')
+    assert res['combined']['pro_auc'] > 0.6 and res['combined']['pixel_auroc'] > 0.85      # it found the synthetic defects
+    up = [upsample_map(m, k.shape) for m, k in zip(maps['combined'], masks)]
+    assert res['combined']['pro_auc'] == pytest.approx(pro_auc(up, masks), abs=1e-12)
+    assert res['combined']['pixel_auroc'] == pytest.approx(pixel_auroc(up, masks), abs=1e-12)
+    assert run_metrics(maps, masks, labels)['p17'] == res['p17']
 
-def test_predict_writes_maps(work, tmp_path):
-    r = run_cli('predict', '--run', work / 'run', work / 'data' / 'tiles' / 'test' / 'hole', '--out', tmp_path / 'p', '--format', 'tiff', '--quiet')
-    assert r.returncode == 0, r.stderr
-    assert sorted(f.name for f in (tmp_path / 'p').iterdir()) == ['000.tiff', '000_overlay.png']
-    m = np.asarray(Image.open(tmp_path / 'p' / '000.tiff')); assert m.shape == (24, 24) and m.dtype == np.float32
-    r = run_cli('predict', '--run', work / 'run', work / 'data' / 'tiles' / 'test' / 'hole', '--out', tmp_path / 't', '--tile', '10', '--quiet')
-    assert r.returncode == 0, r.stderr
-    np.testing.assert_allclose(np.load(tmp_path / 't' / '000.npy'), m, atol=1e-3)   # tiled = untiled
+def test_tiled_prediction_equals_untiled(work, tmp_path):
+    hole = work / 'data' / 'tiles' / 'test' / 'hole'
+    for out, extra in (('a', []), ('b', ['--tile', '10'])):
+        r = run_cli('predict', '--run', work / 'run', hole, '--out', tmp_path / out, '--format', 'tiff', '--quiet', *extra); assert r.returncode == 0, r.stderr
+    a, b = (np.asarray(Image.open(tmp_path / o / '000.tiff')) for o in 'ab')
+    assert a.shape == (24, 24) and a.dtype == np.float32 and np.abs(a - b).max() < 1e-3
 
-def test_predict_resizes_and_converts_gray(work, tmp_path):
-    Image.fromarray((np.random.default_rng(0).random((30, 40)) * 255).astype(np.uint8)).save(tmp_path / 'g.png')
-    r = run_cli('predict', '--run', work / 'run', tmp_path / 'g.png', '--out', tmp_path / 'p')
+def test_sixteen_bit_images_are_read_by_their_depth(work, tmp_path):
+    "A 16-bit PNG gets the map of the same picture stored in 8 bits, not the map of a white image."
+    x = np.asarray(Image.open(work / 'data' / 'tiles' / 'test' / 'hole' / '000.png').convert('L'))
+    Image.fromarray(x).save(tmp_path / 'eight.png'); Image.fromarray(x.astype(np.uint16) * 257).save(tmp_path / 'sixteen.png')
+    r = run_cli('predict', '--run', work / 'run', tmp_path / 'eight.png', tmp_path / 'sixteen.png', '--out', tmp_path / 'p', '--quiet')
     assert r.returncode == 0, r.stderr
-    assert 'converted to RGB' in r.stderr and 'resized' in r.stderr
-    assert np.load(tmp_path / 'p' / 'g.npy').shape == (30, 40)   # the map comes back at the image's resolution
+    assert np.abs(np.load(tmp_path / 'p' / 'eight.npy') - np.load(tmp_path / 'p' / 'sixteen.npy')).max() < 1e-4
 
-def test_multiscale_and_images_folder(work, tmp_path):
-    r = run_cli('pretrain-teacher', '--patch-size', 33, '--images', 'scikit-image', '--out', tmp_path / 't33.pt', '--p-weights', 'none',
-                '--p-input-size', 32, '--iterations', 2, '--batch-size', 4, '--quiet')
-    assert r.returncode == 0, r.stderr
-    r = run_cli('train-students', '--teacher', work / 't17.pt', '--teacher', tmp_path / 't33.pt', '--images', work / 'data' / 'tiles' / 'train' / 'good',
-                '--out', tmp_path / 'run', '--num-workers', '1', *TINY_STUDENTS)
-    assert r.returncode == 0, r.stderr
-    assert json.loads(r.stdout)['patch_sizes'] == [17, 33]
-    r = run_cli('predict', '--run', tmp_path / 'run', work / 'data' / 'tiles' / 'test' / 'hole', '--out', tmp_path / 'p', '--amp', '--quiet')
-    assert r.returncode == 0, r.stderr
-
-def test_killed_training_resumes(work, tmp_path):
-    args = ['train-students', '--teacher', work / 't17.pt', '--data', work / 'data', '--category', 'tiles', '--out', tmp_path / 'run',
-            '--students', '2', '--epochs', '40', '--batch-size', '3', '--image-size', '24', '--val-fraction', '0.34', '--quiet']
-    p = subprocess.Popen([str(Path(sys.executable).with_name('ustudents')), *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    state = tmp_path / 'run' / 'train_state.pt'
+def _interrupt(args, state: Path, sig=signal.SIGINT):
+    "Start the command, send `sig` once its first checkpoint exists, and return its exit code."
+    p = subprocess.Popen([USTUDENTS, *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     t0 = time.time()
-    while not state.exists() and time.time() - t0 < 120: time.sleep(0.2)
-    time.sleep(0.5); p.kill(); p.wait()
-    assert state.exists() and not (tmp_path / 'run' / 'model.pt').exists()
-    done = torch.load(state, weights_only=False)['current']['epoch']
-    assert 1 <= done < 40
-    assert not [f for f in (tmp_path / 'run').iterdir() if f.name.endswith('.tmp')]     # nothing half-written
-    r = run_cli('evaluate', '--run', tmp_path / 'run', '--data', work / 'data', '--category', 'tiles')
-    assert r.returncode == 2 and '--resume' in r.stderr
-    r = run_cli(*args, '--resume')
-    assert r.returncode == 0, r.stderr
-    assert (tmp_path / 'run' / 'model.pt').exists() and not state.exists()
-    r = run_cli(*[a if a != '40' else '41' for a in args], '--resume')
-    assert r.returncode == 2
+    while not state.exists() and time.time() - t0 < 300 and p.poll() is None: time.sleep(0.1)
+    assert p.poll() is None, p.communicate()
+    time.sleep(0.3); p.send_signal(sig); out, err = p.communicate(timeout=120)
+    return p.returncode, err
 
-@pytest.mark.parametrize('case, needle', [
-    ('missing_root', 'does not exist. Download it'),
-    ('wrong_category', "found ['tiles']"),
-    ('missing_mask', 'has no mask'),
-    ('empty_dir', 'holds no images'),
-    ('bad_checkpoint', 'not a model checkpoint'),
-    ('truncated_image', 'truncated or not an image'),
-    ('cuda', 'no usable CUDA GPU'),
-    ('existing_run', 'already holds a run'),
-    ('too_small', 'smaller than this model'),
-])
-def test_bad_input(work, tmp_path, case, needle):
-    d = work
-    if case == 'missing_root': args = ['evaluate', '--run', d / 'run', '--data', tmp_path / 'nowhere', '--category', 'tiles']
-    elif case == 'wrong_category': args = ['evaluate', '--run', d / 'run', '--data', d / 'data', '--category', 'carpet']
-    elif case == 'missing_mask':
-        import shutil; shutil.copytree(d / 'data', tmp_path / 'data')
-        next((tmp_path / 'data' / 'tiles' / 'ground_truth' / 'hole').iterdir()).unlink()
-        args = ['evaluate', '--run', d / 'run', '--data', tmp_path / 'data', '--category', 'tiles']
-    elif case == 'empty_dir':
-        (tmp_path / 'empty').mkdir(); args = ['train-students', '--teacher', d / 't17.pt', '--images', tmp_path / 'empty', '--out', tmp_path / 'r']
-    elif case == 'bad_checkpoint':
-        (tmp_path / 'run').mkdir(); torch.save({'format': 'ustudents.model/0'}, tmp_path / 'run' / 'model.pt')
-        args = ['predict', '--run', tmp_path / 'run', d / 'data' / 'tiles' / 'test' / 'good', '--out', tmp_path / 'o']
-    elif case == 'truncated_image':
-        f = tmp_path / 'x.png'; f.write_bytes((d / 'data' / 'tiles' / 'test' / 'good' / '000.png').read_bytes()[:40])
-        args = ['predict', '--run', d / 'run', f, '--out', tmp_path / 'o']
-    elif case == 'cuda':
+def test_ctrl_c_then_resume_equals_uninterrupted_training(work, tmp_path):
+    args = ['train-students', '--teacher', work / 't17.pt', '--data', work / 'data', '--category', 'tiles', '--students', '2', '--epochs', '30',
+            '--batch-size', '3', '--image-size', '24', '--val-fraction', '0.34', '--quiet']
+    state = tmp_path / 'run' / 'train_state.pt'
+    rc, err = _interrupt([*args, '--out', tmp_path / 'run'], state)
+    assert rc == 130 and 'interrupted' in err and '--resume' in err, (rc, err)
+    done = torch.load(state, weights_only=False)['current']['epoch']
+    assert 1 <= done < 30 and not (tmp_path / 'run' / 'model.pt').exists()
+    assert not [f for f in (tmp_path / 'run').iterdir() if f.name.endswith('.tmp')]     # nothing half-written
+    r = run_cli('evaluate', '--run', tmp_path / 'run', '--data', work / 'data', '--category', 'tiles'); assert r.returncode == 2 and '--resume' in r.stderr
+    r = run_cli(*args, '--out', tmp_path / 'run', '--resume'); assert r.returncode == 0, r.stderr
+    r = run_cli(*args, '--out', tmp_path / 'straight'); assert r.returncode == 0, r.stderr
+    hole = work / 'data' / 'tiles' / 'test' / 'hole'
+    for run in ('run', 'straight'): assert run_cli('predict', '--run', tmp_path / run, hole, '--out', tmp_path / f'p_{run}', '--quiet').returncode == 0
+    assert np.array_equal(np.load(tmp_path / 'p_run' / '000.npy'), np.load(tmp_path / 'p_straight' / '000.npy'))
+
+def test_ctrl_c_then_resume_equals_uninterrupted_pretraining(tmp_path):
+    args = ['pretrain-teacher', '--patch-size', 17, '--images', 'photographs', '--p-weights', 'none', '--p-input-size', 32,
+            '--iterations', 400, '--batch-size', 8, '--checkpoint-every', 10, '--lambda-m', 1, '--quiet']
+    rc, err = _interrupt([*args, '--out', tmp_path / 't.pt'], tmp_path / 't.pt.state.pt')
+    assert rc == 130 and 'run the same command again' in err, (rc, err)
+    assert not (tmp_path / 't.pt').exists()
+    r = run_cli(*args, '--out', tmp_path / 't.pt'); assert r.returncode == 0, r.stderr
+    r = run_cli(*args, '--out', tmp_path / 'u.pt'); assert r.returncode == 0, r.stderr
+    a, b = (torch.load(tmp_path / f, weights_only=True)['state_dict'] for f in ('t.pt', 'u.pt'))
+    assert all(torch.equal(a[k], b[k]) for k in a) and not (tmp_path / 't.pt.state.pt').exists()
+
+def _bad_input(d: Path, tmp: Path, case: str) -> list:
+    "Set up one bad input in `tmp` and return the command's arguments."
+    run, data, t17 = d / 'run', d / 'data', d / 't17.pt'
+    hole = data / 'tiles' / 'test' / 'hole'
+    train = lambda *extra: ['train-students', '--teacher', t17, '--data', data, '--category', 'tiles', '--out', tmp / 'r', *TINY, *extra]
+    pre = lambda *extra: ['pretrain-teacher', '--patch-size', 17, '--images', 'photographs', '--out', tmp / 't.pt', '--p-weights', 'none', '--p-input-size', 32, '--iterations', 2, '--batch-size', 4, *extra]
+    if case == 'negative tile': return ['predict', '--run', run, hole, '--out', tmp / 'o', '--tile', '-3']
+    if case == 'zero epochs': return train('--epochs', '0')
+    if case == 'negative batch': return train('--batch-size', '-2')
+    if case == 'zero iterations': return pre('--iterations', '0')
+    if case == 'teacher batch of one': return pre('--batch-size', '1')
+    if case == 'zero learning rate': return pre('--lr', '0')
+    if case == 'one student': return train('--students', '1')
+    if case == 'negative validation share': return train('--val-fraction', '-0.1')
+    if case == 'validation share of one': return train('--val-fraction', '1')
+    if case == 'image smaller than the field': return train('--image-size', '10')
+    if case == 'not a number': return train('--epochs', 'ten')
+    if case == 'unknown amp': return train('--amp', 'half')
+    if case == 'negative workers': return train('--num-workers', '-1')
+    if case == 'zero eval batch': return ['evaluate', '--run', run, '--data', data, '--category', 'tiles', '--batch-size', '0']
+    if case == 'transparent image':
+        a = np.zeros((24, 24, 4), np.uint8); a[..., 3] = 255; a[0, 0, 3] = 0; Image.fromarray(a).save(tmp / 'clear.png')
+        return ['predict', '--run', run, tmp / 'clear.png', '--out', tmp / 'o']
+    if case == 'float image out of range':
+        Image.fromarray(np.full((24, 24), 4.0, np.float32)).save(tmp / 'f.tiff'); return ['predict', '--run', run, tmp / 'f.tiff', '--out', tmp / 'o']
+    if case == 'truncated image':
+        f = tmp / 'x.png'; f.write_bytes((hole / '000.png').read_bytes()[:40]); return ['predict', '--run', run, f, '--out', tmp / 'o']
+    if case == 'corrupt training image':
+        shutil.copytree(data, tmp / 'data'); (tmp / 'data' / 'tiles' / 'train' / 'good' / '003.png').write_bytes(b'garbage')
+        return ['train-students', '--teacher', t17, '--data', tmp / 'data', '--category', 'tiles', '--out', tmp / 'r', *TINY]
+    if case == 'soft mask':
+        shutil.copytree(data, tmp / 'data'); m = next((tmp / 'data' / 'tiles' / 'ground_truth' / 'hole').iterdir())
+        a = np.asarray(Image.open(m)).copy(); a[a > 0] = 128; a[0, 0] = 255; Image.fromarray(a).save(m)
+        return ['evaluate', '--run', run, '--data', tmp / 'data', '--category', 'tiles']
+    if case == 'teacher exists':
+        shutil.copy(t17, tmp / 't.pt'); return pre()
+    if case == 'teacher to a folder that cannot exist':
+        (tmp / 'file').write_text('x'); return [*pre()[:6], tmp / 'file' / 't.pt', *pre()[7:]]
+    if case == 'run exists': return ['train-students', '--teacher', t17, '--data', data, '--category', 'tiles', '--out', run, *TINY]
+    if case == 'maps to a folder that cannot exist':
+        (tmp / 'file').write_text('x'); return ['evaluate', '--run', run, '--data', data, '--category', 'tiles', '--save-maps', tmp / 'file' / 'm.npz']
+    if case == 'same output name':
+        (tmp / 'a').mkdir(); (tmp / 'b').mkdir(); shutil.copy(hole / '000.png', tmp / 'a'); shutil.copy(hole / '000.png', tmp / 'b')
+        return ['predict', '--run', run, tmp / 'a', tmp / 'b', '--out', tmp / 'o']
+    if case == 'predictions exist':
+        (tmp / 'o').mkdir(); (tmp / 'o' / '000.npy').write_bytes(b''); return ['predict', '--run', run, hole, '--out', tmp / 'o']
+    if case == 'missing root': return ['evaluate', '--run', run, '--data', tmp / 'nowhere', '--category', 'tiles']
+    if case == 'wrong category': return ['evaluate', '--run', run, '--data', data, '--category', 'carpet']
+    if case == 'missing mask':
+        shutil.copytree(data, tmp / 'data'); next((tmp / 'data' / 'tiles' / 'ground_truth' / 'hole').iterdir()).unlink()
+        return ['evaluate', '--run', run, '--data', tmp / 'data', '--category', 'tiles']
+    if case == 'empty folder': (tmp / 'empty').mkdir(); return ['train-students', '--teacher', t17, '--images', tmp / 'empty', '--out', tmp / 'r']
+    if case == 'foreign checkpoint':
+        (tmp / 'run').mkdir(); torch.save({'format': 'ustudents.model/0'}, tmp / 'run' / 'model.pt'); return ['predict', '--run', tmp / 'run', hole, '--out', tmp / 'o']
+    if case == 'no cuda':
         if torch.cuda.is_available(): pytest.skip('this machine has CUDA')
-        args = ['evaluate', '--run', d / 'run', '--data', d / 'data', '--category', 'tiles', '--device', 'cuda']
-    elif case == 'too_small':
-        Image.fromarray(np.zeros((10, 12, 3), np.uint8)).save(tmp_path / 's.png')
-        args = ['predict', '--run', d / 'run', tmp_path / 's.png', '--out', tmp_path / 'o']
-    else: args = ['train-students', '--teacher', d / 't17.pt', '--data', d / 'data', '--category', 'tiles', '--out', d / 'run', *TINY_STUDENTS]
-    r = run_cli(*args)
+        return ['evaluate', '--run', run, '--data', data, '--category', 'tiles', '--device', 'cuda']
+    if case == 'image too small':
+        Image.fromarray(np.zeros((10, 12, 3), np.uint8)).save(tmp / 's.png'); return ['predict', '--run', run, tmp / 's.png', '--out', tmp / 'o']
+    if case == 'offline imagenette': return pre()[:4] + ['imagenette', '--data-root', tmp / 'nothing'] + pre()[5:]
+    if case == 'unknown shipped teacher': return ['train-students', '--teacher', 'offline:31', '--data', data, '--category', 'tiles', '--out', tmp / 'r']
+    raise KeyError(case)
+
+BAD_INPUTS = [   # (case, words the one-line error must contain)
+    ('negative tile', 'argument --tile: must be at least 1'), ('zero epochs', 'argument --epochs: must be at least 1'),
+    ('negative batch', 'argument --batch-size: must be at least 1'), ('zero iterations', 'argument --iterations: must be at least 1'),
+    ('teacher batch of one', 'the compactness loss correlates the descriptors of a batch'), ('zero learning rate', 'argument --lr: must be greater than 0'),
+    ('one student', 'predictive variance needs two students'), ('negative validation share', 'argument --val-fraction: must be in [0, 1)'),
+    ('validation share of one', 'must be in [0, 1)'), ('image smaller than the field', 'smaller than the receptive field p=17'),
+    ('not a number', "'ten' is not an integer"), ('unknown amp', 'must be one of auto, off, bf16, fp16'),
+    ('negative workers', 'argument --num-workers: must be at least 0'), ('zero eval batch', 'argument --batch-size: must be at least 1'),
+    ('transparent image', 'transparent pixels'), ('float image out of range', 'values in [0, 1]'), ('truncated image', 'truncated or not an image'),
+    ('corrupt training image', '003.png'), ('soft mask', 'not binary'), ('teacher exists', 'pass --overwrite'),
+    ('teacher to a folder that cannot exist', 'Cannot write to'), ('run exists', 'already holds a run'),
+    ('maps to a folder that cannot exist', 'Cannot write to'), ('same output name', 'would write the same map'),
+    ('predictions exist', 'pass --overwrite'), ('missing root', 'does not exist. Download it'), ('wrong category', "found ['tiles']"),
+    ('missing mask', 'has no mask'), ('empty folder', 'holds no images'), ('foreign checkpoint', 'not a model checkpoint'),
+    ('no cuda', 'no usable CUDA GPU'), ('image too small', 'smaller than this model'), ('offline imagenette', 'pass download=True (or --download)'),
+    ('unknown shipped teacher', 'No shipped teacher for p=31'),
+]
+
+@pytest.mark.parametrize('case, words', BAD_INPUTS, ids=[c for c, _ in BAD_INPUTS])
+def test_bad_input(work, tmp_path, case, words):
+    t0 = time.time()
+    r = run_cli(*_bad_input(work, tmp_path, case))
     assert r.returncode == 2, (r.returncode, r.stderr)
-    assert needle in r.stderr, r.stderr
-    assert len(r.stderr.strip().splitlines()) == 1, r.stderr    # one line, no traceback
+    assert words in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr          # one line, no traceback
+    assert not (tmp_path / 'r' / 'model.pt').exists() and not (tmp_path / 't.pt').exists() or case == 'teacher exists'
+    assert time.time() - t0 < 60, 'refused only after working for a while'
+
+def test_resume_checks_what_it_resumes(work, tmp_path):
+    "Resuming is refused after the teacher or the images changed, and accepted for the same files spelled differently."
+    args = ['--data', work / 'data', '--category', 'tiles', '--students', '2', '--epochs', '30', '--batch-size', '3', '--image-size', '24', '--val-fraction', '0.34', '--quiet']
+    state = tmp_path / 'run' / 'train_state.pt'
+    rc, _ = _interrupt(['train-students', '--teacher', work / 't17.pt', '--out', tmp_path / 'run', *args], state)
+    assert rc == 130 and state.exists()
+    other = tmp_path / 'other.pt'
+    r = run_cli('pretrain-teacher', '--patch-size', 17, '--images', 'photographs', '--out', other, '--p-weights', 'none', '--p-input-size', 32,
+                '--iterations', 2, '--batch-size', 4, '--seed', 5, '--quiet'); assert r.returncode == 0, r.stderr
+    r = run_cli('train-students', '--teacher', other, '--out', tmp_path / 'run', '--resume', *args)
+    assert r.returncode == 2 and 'teachers:' in r.stderr and state.exists(), r.stderr           # refused, and the state kept
+    shutil.copytree(work / 'data', tmp_path / 'data'); (tmp_path / 'data' / 'tiles' / 'train' / 'good' / '001.png').unlink()
+    moved = [a if a != work / 'data' else tmp_path / 'data' for a in args]
+    r = run_cli('train-students', '--teacher', work / 't17.pt', '--out', tmp_path / 'run', '--resume', *moved)
+    assert r.returncode == 2 and 'files:' in r.stderr, r.stderr
+    spelled = [a if a != work / 'data' else Path(os.path.relpath(work / 'data', tmp_path)) / '.' for a in args]
+    r = run_cli('train-students', '--teacher', work / 't17.pt', '--out', tmp_path / 'run', '--resume', *spelled, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr

@@ -1,22 +1,73 @@
 """Build the docs offline, without Quarto, and check them in headless Chromium.
 
-    python tools/docs.py build          # nbdev's proc_nbs, then nbconvert to HTML: docs/*.html
-    python tools/docs.py check          # open every page in headless Chromium (Debian's `chromium`):
-                                        # title, figures and math rendered, no console errors; screenshots in docs/_shots/
+    python tools/docs.py build          # nbdev's proc_nbs, then nbconvert to HTML: docs/*.html, with a sidebar and prev/next links
+    python tools/docs.py check          # open every page in headless Chromium (Debian's `chromium`) and check what a reader sees;
+                                        # screenshots in docs/_shots/
 
-The published site is rendered by Quarto in .github/workflows/deploy.yaml; this is the offline
-stand-in for this machine. Math uses a local MathJax (Debian's libjs-mathjax) when it is installed,
-else the CDN.
+The published site is rendered by Quarto in .github/workflows/deploy.yaml; this is the offline stand-in for this machine. The
+reading order is nbs/sidebar.yml's, the same file Quarto's sidebar uses. Math uses a local MathJax (Debian's libjs-mathjax)
+when it is installed, else the CDN.
 """
-import json, re, shutil, subprocess, sys, tempfile
+import html as htmllib, json, re, shutil, subprocess, sys, tempfile
 from pathlib import Path
 
 root = Path(__file__).resolve().parents[1]
 docs = root / 'docs'
 LOCAL_MATHJAX = Path('/usr/share/javascript/mathjax/MathJax.js')
 
+# What each page must show of the code it teaches (the source of its method cells) and the [R] constants it must name.
+METHOD_SOURCE = {
+    '01_fdfe': ['def multi_pool', 'def unwarp', 'ALIGNMENTS = ', 'CHANNELS_LAST = '],
+    '02_teacher': ['ARCHITECTURES = {', 'def knowledge_distillation_loss', 'def metric_learning_loss', 'def compactness_loss', 'P_INPUT_SIZE = ', 'class TeacherConfig'],
+    '03_students': ['def student_loss', 'def normalise', 'def descriptor_stats'],
+    '04_score': ['def regression_error', 'def predictive_variance', 'class Scale', 'def calibrate'],
+    '05_metrics': ['def _curve_chunks', 'def _area', 'def _mann_whitney', 'IMAGE_SCORE = '],
+    '00_data': ['VAL_FRACTION = '],
+}
+R_CONSTANTS = {
+    '00_data': ['VAL_FRACTION', 'PATCH_SCALES', 'PLUS_MAX_SHIFT', 'PLUS_NOISE_STD', 'ONE_CLASS_SIZE', 'NATURAL_SOURCES'],
+    '01_fdfe': ['DEFAULT_ALIGNMENT'],
+    '02_teacher': ['ARCHITECTURES', 'DESCRIPTOR_ACTIVATION', 'INPUT_NORMALISATION', 'P_INPUT_SIZE', 'TRIPLET_MARGIN', 'COMPACTNESS'],
+    '05_metrics': ['IMAGE_SCORE'],
+    'overview': ['ARCHITECTURES', 'DESCRIPTOR_ACTIVATION', 'INPUT_NORMALISATION', 'P_INPUT_SIZE', 'TRIPLET_MARGIN', 'COMPACTNESS', 'PATCH_SCALES',
+                 'VAL_FRACTION', 'ONE_CLASS_SIZE', 'DEFAULT_ALIGNMENT', 'IMAGE_SCORE', 'NATURAL_SOURCES'],
+}
+
+def reading_order() -> list[tuple[str, str]]:
+    "(section, notebook stem) in the order of nbs/sidebar.yml."
+    import yaml
+    out = []
+    def walk(items, section=''):
+        for it in items:
+            if isinstance(it, str): out.append((section, Path(it).stem))
+            else: walk(it.get('contents', []), it.get('section', section))
+    walk(yaml.safe_load((root / 'nbs' / 'sidebar.yml').read_text())['website']['sidebar']['contents'])
+    return out
+
+def page_name(stem: str) -> str: return 'index.html' if stem == 'index' else f'{stem}.html'
+
+NAV_CSS = """<style>
+#us-side{position:fixed;top:0;left:0;width:210px;height:100%;overflow:auto;padding:14px 10px;background:#f7f7f7;border-right:1px solid #ddd;font:13px/1.45 sans-serif;z-index:10}
+#us-side a{display:block;color:#24527a;text-decoration:none;padding:1px 4px;border-radius:3px}#us-side a.here{background:#24527a;color:#fff}
+#us-side .sec{margin:10px 0 2px;color:#777;font-size:11px;text-transform:uppercase}body{margin-left:230px!important}
+#us-prevnext{display:flex;justify-content:space-between;margin:40px 20px 30px;font:14px sans-serif}#us-prevnext a{color:#24527a}
+</style>"""
+
+def nav(stem: str, order, titles) -> tuple[str, str]:
+    "The sidebar and the prev/next links of page `stem`."
+    side, last = ['<nav id="us-side"><b>ustudents</b>'], None
+    for sec, s in order:
+        if sec != last and sec: side.append(f'<div class="sec">{sec}</div>')
+        last = sec
+        side.append(f'<a href="{page_name(s)}"{" class=\"here\"" if s == stem else ""}>{htmllib.escape(titles.get(s, s))}</a>')
+    side.append('</nav>')
+    stems = [s for _, s in order]; i = stems.index(stem) if stem in stems else -1
+    prev = f'<a href="{page_name(stems[i - 1])}">← {htmllib.escape(titles.get(stems[i - 1], ""))}</a>' if i > 0 else '<span></span>'
+    nxt = f'<a href="{page_name(stems[i + 1])}">{htmllib.escape(titles.get(stems[i + 1], ""))} →</a>' if 0 <= i < len(stems) - 1 else '<span></span>'
+    return NAV_CSS + ''.join(side), f'<div id="us-prevnext">{prev}{nxt}</div>'
+
 def build():
-    import nbformat
+    import nbformat, yaml
     from nbconvert import HTMLExporter
     from nbdev.serve import proc_nbs
     proc = Path(proc_nbs(n_workers=0))
@@ -24,33 +75,43 @@ def build():
     from traitlets.config import Config
     c = Config(); c.TagRemovePreprocessor.enabled = True; c.TagRemovePreprocessor.remove_input_tags = {'remove_input'}
     ex = HTMLExporter(template_name='lab', config=c)
+    ex.exclude_input_prompt = ex.exclude_output_prompt = True           # no "In [ ]:" in the margin
     if LOCAL_MATHJAX.exists(): ex.mathjax_url = LOCAL_MATHJAX.as_uri() + '?config=TeX-AMS_HTML'
-    pages = []
+    notebooks, titles = {}, {}
     for nb_path in sorted(proc.glob('*.ipynb')):
         nb = nbformat.read(nb_path, as_version=4)
         title = nb_path.stem
-        for i, c in enumerate(nb.cells):   # nbdev turned "# title / > description" into YAML front matter: show it as a heading
-            if c.cell_type == 'raw' and c.source.startswith('---'):
-                import yaml
-                fm = yaml.safe_load(c.source.strip().strip('-')) or {}
+        for i, cell in enumerate(nb.cells):   # nbdev turned "# title / > description" into YAML front matter: show it as a heading
+            if cell.cell_type == 'raw' and cell.source.startswith('---'):
+                fm = yaml.safe_load(cell.source.strip().strip('-')) or {}
                 title = fm.get('title', title)
                 nb.cells[i] = nbformat.v4.new_markdown_cell(f"# {title}\n\n> {fm.get('description', '')}")
                 break
-        for c in nb.cells:
-            if c.cell_type == 'markdown': c.source = re.sub(r'\]\(([\w-]+)\.ipynb\)', r'](\1.html)', c.source)   # links between pages
-            if c.cell_type != 'code': continue
-            if re.search(r'^#\|\s*echo:\s*false', c.source, re.M): c.metadata.setdefault('tags', []).append('remove_input')
-            if re.search(r'^#\|\s*output:\s*false', c.source, re.M): c.outputs = []      # e.g. a live widget: the page shows its static twin
-            c.source = '\n'.join(l for l in c.source.splitlines() if not l.lstrip().startswith('#|')).strip()
-            for o in c.get('outputs', []):   # Quarto-only attributes in show_doc's output
+        notebooks[nb_path.stem], titles[nb_path.stem] = nb, (title if nb_path.stem != 'index' else 'Home')
+    order = [(s, st) for s, st in reading_order() if st in notebooks]
+    for stem, nb in notebooks.items():
+        for cell in nb.cells:
+            if cell.cell_type == 'markdown': cell.source = re.sub(r'\]\(([\w-]+)\.ipynb\)', r'](\1.html)', cell.source)   # links between pages
+            if cell.cell_type != 'code': continue
+            if re.search(r'^#\|\s*echo:\s*false', cell.source, re.M): cell.metadata.setdefault('tags', []).append('remove_input')
+            if re.search(r'^#\|\s*output:\s*false', cell.source, re.M): cell.outputs = []      # e.g. a live widget: the page shows its static twin
+            cell.source = '\n'.join(l for l in cell.source.splitlines() if not l.lstrip().startswith('#|')).strip()
+            for o in cell.get('outputs', []):   # Quarto-only attributes in show_doc's output
                 if 'data' in o and 'text/markdown' in o['data']:
                     o['data']['text/markdown'] = re.sub(r'\{target="_blank"[^}]*\}', '', o['data']['text/markdown'])
-        html, _ = ex.from_notebook_node(nb, resources={'metadata': {'name': title}})
-        name = 'index.html' if nb_path.stem == 'index' else nb_path.stem + '.html'
-        (docs / name).write_text(html, encoding='utf-8'); pages.append(name)
+        html, _ = ex.from_notebook_node(nb, resources={'metadata': {'name': titles[stem]}})
+        side, prevnext = nav(stem, order, titles)
+        html = re.sub(r'(<body[^>]*>)', lambda m: m.group(1) + side, html, count=1)
+        html = html.replace('</body>', prevnext + '</body>', 1)
+        (docs / page_name(stem)).write_text(html, encoding='utf-8')
     img = root / 'nbs' / 'images'
     if img.exists(): shutil.copytree(img, docs / 'images', dirs_exist_ok=True)
-    print(f"built {len(pages)} pages into {docs}: {', '.join(pages)}")
+    print(f"built {len(notebooks)} pages into {docs}: {', '.join(page_name(s) for _, s in order)}")
+
+def visible_text(dom: str) -> str:
+    "The text a reader sees, outside code blocks."
+    t = re.sub(r'<(script|style|pre|code)\b.*?</\1>', ' ', dom, flags=re.S)
+    return htmllib.unescape(re.sub(r'<[^>]+>', ' ', t))
 
 def check():
     chrome = shutil.which('chromium') or shutil.which('chromium-browser') or shutil.which('google-chrome')
@@ -63,19 +124,31 @@ def check():
         with tempfile.TemporaryDirectory() as prof:
             dom = subprocess.run([chrome, *flags, f'--user-data-dir={prof}', '--enable-logging=stderr', '--v=0', '--dump-dom', page.as_uri()],
                                  capture_output=True, text=True, timeout=120)
-            subprocess.run([chrome, *flags, f'--user-data-dir={prof}', f'--screenshot={shots / (page.stem + ".png")}', '--window-size=1100,1400', page.as_uri()],
+            subprocess.run([chrome, *flags, f'--user-data-dir={prof}', f'--screenshot={shots / (page.stem + ".png")}', '--window-size=1280,1500', page.as_uri()],
                            capture_output=True, text=True, timeout=120)
-        html = dom.stdout
+        html, stem = dom.stdout, page.stem
         title = re.search(r'<h1[^>]*>(.*?)</h1>', html, re.S)
         n_img = len(re.findall(r'<img\b', html))
         n_math = len(re.findall(r'class="MathJax', html))
         src = page.read_text(encoding='utf-8')
         wants_math = '$' in re.sub(r'<script.*?</script>|<style.*?</style>', '', src, flags=re.S)
         errors = [l for l in dom.stderr.splitlines() if 'CONSOLE' in l and ('Error' in l or 'error' in l)]
-        ok = title is not None and (n_math > 0 or not wants_math) and not errors
-        failed += not ok
+        text = visible_text(html)
+        problems = []
+        if title is None: problems.append('no title')
+        if wants_math and n_math == 0: problems.append('math not rendered')
+        if errors: problems.append(f'console errors: {errors[:2]}')
+        if '|---' in text: problems.append('a Markdown table shown as raw text')
+        if re.search(r'\bIn\s*\[[\s\d]*\]:', text): problems.append('"In [ ]:" prompts')
+        if 'us-side' not in html or 'us-prevnext' not in html: problems.append('no navigation')
+        code = htmllib.unescape(re.sub(r'<[^>]+>', '', ' '.join(re.findall(r'<pre\b.*?</pre>', html, re.S))))
+        missing = [s for s in METHOD_SOURCE.get(stem, []) if s not in code]
+        if missing: problems.append(f'method source not shown: {missing}')
+        unnamed = [c for c in R_CONSTANTS.get(stem, []) if c not in text and c not in code]
+        if unnamed: problems.append(f'[R] constants not named: {unnamed}')
+        failed += bool(problems)
         print(json.dumps(dict(page=page.name, title=re.sub('<[^>]+>|\u00b6', '', title.group(1)).strip() if title else None,
-                              figures=n_img, math_rendered=n_math, console_errors=errors[:3], ok=ok)))
+                              figures=n_img, math_rendered=n_math, problems=problems, ok=not problems)))
     print(f"docs pages: {len(list(docs.glob('*.html'))) - failed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
 

@@ -10,9 +10,24 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 # %% auto #0
-__all__ = ['ALIGNMENTS', 'DEFAULT_ALIGNMENT', 'CHANNELS_LAST', 'patch_layers', 'effective_field', 'output_size',
-           'valid_patch_sizes', 'patchwise', 'multi_pool', 'unwarp', 'top_padding', 'DenseNetwork', 'dense_network',
-           'dilated_dense']
+__all__ = ['ALIGNMENTS', 'DEFAULT_ALIGNMENT', 'CHANNELS_LAST', 'patchwise', 'patch_layers', 'effective_field', 'output_size',
+           'valid_patch_sizes', 'multi_pool', 'unwarp', 'top_padding', 'DenseNetwork', 'dense_network', 'dilated_dense']
+
+# %% ../nbs/01_fdfe.ipynb #f040b035
+def patchwise(patch_net: nn.Module, # maps (B, C, p, p) to (B, d) or (B, d, 1, 1)
+              x: torch.Tensor,      # images, (B, C, H, W)
+              p: int,               # patch size
+              top: int|None = None, # zero rows/columns above and left of the image; default ceil((p-1)/2)
+              chunk: int = 4096,    # patches per forward pass
+             ) -> torch.Tensor:     # (B, d, H, W)
+    "Evaluate `patch_net` on the p×p patch of every pixel, one patch at a time (the slow reference)."
+    B, C, H, W = x.shape
+    top = math.ceil((p - 1) / 2) if top is None else top
+    xp = F.pad(x, (top, p - 1 - top, top, p - 1 - top))
+    patches = xp.unfold(2, p, 1).unfold(3, p, 1)                       # (B, C, H, W, p, p)
+    patches = patches.permute(0, 2, 3, 1, 4, 5).reshape(-1, C, p, p)   # (B*H*W, C, p, p)
+    out = torch.cat([patch_net(patches[i:i + chunk]).flatten(1) for i in range(0, len(patches), chunk)])
+    return out.reshape(B, H, W, -1).permute(0, 3, 1, 2)                # (B, d, H, W)
 
 # %% ../nbs/01_fdfe.ipynb #d759efe3
 _ACTIVATIONS = (nn.LeakyReLU, nn.ReLU, nn.ELU, nn.GELU, nn.Tanh, nn.Sigmoid, nn.Identity)
@@ -60,27 +75,11 @@ def valid_patch_sizes(layers: list[nn.Module]) -> range:
     while output_size(layers, hi + 1) == 1: hi += 1
     return range(lo, hi + 1)
 
-# %% ../nbs/01_fdfe.ipynb #f040b035
-def patchwise(patch_net: nn.Module, # maps (B, C, p, p) to (B, d) or (B, d, 1, 1)
-              x: torch.Tensor,      # images, (B, C, H, W)
-              p: int,               # patch size
-              top: int|None = None, # zero rows/columns above and left of the image; default ceil((p-1)/2)
-              chunk: int = 4096,    # patches per forward pass
-             ) -> torch.Tensor:     # (B, d, H, W)
-    "Evaluate `patch_net` on the p x p patch of every pixel, one patch at a time (the slow reference)."
-    B, C, H, W = x.shape
-    top = math.ceil((p - 1) / 2) if top is None else top
-    xp = F.pad(x, (top, p - 1 - top, top, p - 1 - top))
-    patches = xp.unfold(2, p, 1).unfold(3, p, 1)                       # (B, C, H, W, p, p)
-    patches = patches.permute(0, 2, 3, 1, 4, 5).reshape(-1, C, p, p)   # (B*H*W, C, p, p)
-    out = torch.cat([patch_net(patches[i:i + chunk]).flatten(1) for i in range(0, len(patches), chunk)])
-    return out.reshape(B, H, W, -1).permute(0, 3, 1, 2)                # (B, d, H, W)
-
 # %% ../nbs/01_fdfe.ipynb #9ca04132
 def multi_pool(x: torch.Tensor, # (B, C, h, w)
-               pool: nn.Module, # an s x s / stride-s pooling layer
-              ) -> torch.Tensor:  # (s*s*B, C, (h-s+1)//s, (w-s+1)//s), offsets (i, j) outermost
-    "Pool `x` at all s*s offsets and stack them as batch."
+               pool: nn.Module, # an s×s / stride-s pooling layer
+              ) -> torch.Tensor:  # (s²·B, C, (h-s+1)//s, (w-s+1)//s), offsets (i, j) outermost
+    "Pool `x` at all s² offsets and stack them as batch."
     s = _stride(pool)
     fn = F.max_pool2d if isinstance(pool, nn.MaxPool2d) else F.avg_pool2d
     y = fn(x, s, stride=1)                                            # (B, C, h-s+1, w-s+1)
@@ -88,10 +87,10 @@ def multi_pool(x: torch.Tensor, # (B, C, h, w)
     return torch.cat([y[..., i::s, j::s][..., :nh, :nw] for i in range(s) for j in range(s)])
 
 # %% ../nbs/01_fdfe.ipynb #b92f585b
-def unwarp(x: torch.Tensor, # (s*s*B, C, h, w) with the offsets outermost
+def unwarp(x: torch.Tensor, # (s²·B, C, h, w) with the offsets outermost
            s: int,          # the stride of the pooling being undone
-          ) -> torch.Tensor:  # (B, C, h*s, w*s)
-    "Interleave the s*s offset maps of one multi-pooling back into one map."
+          ) -> torch.Tensor:  # (B, C, h·s, w·s)
+    "Interleave the s² offset maps of one multi-pooling back into one map."
     n, C, h, w = x.shape
     x = x.reshape(s, s, n // (s * s), C, h, w)                         # (i, j, B, C, h, w)
     return x.permute(2, 3, 4, 0, 5, 1).reshape(n // (s * s), C, h * s, w * s)  # row m*s + i, column n*s + j

@@ -11,9 +11,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 from PIL import Image
 from .fdfe import dense_network
-from .teacher import PatchNetwork, patch_network, atomic_save, load_checkpoint
-from .students import Students, StudentConfig, train_students, normalise, _batches, _autocast
-from .data import load_image
+from .teacher import PatchNetwork, patch_network, atomic_save, load_checkpoint, amp_dtype, autocast
+from .students import Students, StudentConfig, train_students, normalise, _batches
+from .data import load_image, check_images, _as_image
 
 # %% auto #0
 __all__ = ['MODEL_FORMAT', 'regression_error', 'predictive_variance', 'Scale', 'UninformedStudents', 'calibrate', 'as_images',
@@ -46,22 +46,23 @@ class Scale(nn.Module):
     def calibrated(self) -> bool: return not bool(torch.isnan(self.e_mu))
 
     def parts(self, x: torch.Tensor,   # images, (B, 3, H, W)
-              amp: bool = False,       # networks in bf16 autocast; e and v in float32
+              dtype: torch.dtype|None = None, # networks in this autocast dtype (see `amp_dtype`); e and v in float32
               tile: int|None = None,   # evaluate in tiles of tile x tile pixels (exact; bounds the memory)
              ) -> tuple[torch.Tensor, torch.Tensor]:  # e, v: (B, H, W) each
         "Regression error and predictive variance at every pixel."
-        if tile is None: return self._parts(x, amp, True)
+        if tile is None: return self._parts(x, dtype, True)
+        if tile < 1: raise ValueError(f"tile must be a positive number of pixels; got {tile}.")
         T, (H, W) = self._T[0], x.shape[-2:]
         xp = F.pad(x, (T.top, T.p - 1 - T.top) * 2)                                # the image with its zero context
         e, v = x.new_empty(x.shape[0], H, W), x.new_empty(x.shape[0], H, W)
         for r in range(0, H, tile):
             for c in range(0, W, tile):
                 h, w = min(tile, H - r), min(tile, W - c)
-                e[:, r:r + h, c:c + w], v[:, r:r + h, c:c + w] = self._parts(xp[..., r:r + h + T.p - 1, c:c + w + T.p - 1], amp, False)
+                e[:, r:r + h, c:c + w], v[:, r:r + h, c:c + w] = self._parts(xp[..., r:r + h + T.p - 1, c:c + w + T.p - 1], dtype, False)
         return e, v
 
-    def _parts(self, x, amp, pad):
-        with _autocast(x, amp): pred, y = self.students(x, pad), self._T[0](x, pad)    # (M, B, d, H, W), (B, d, H, W)
+    def _parts(self, x, dtype, pad):
+        with autocast(x.device, dtype): pred, y = self.students(x, pad), self._T[0](x, pad)    # (M, B, d, H, W), (B, d, H, W)
         pred, target = pred.float(), normalise(y.float(), self.mu, self.sigma)
         return regression_error(pred, target), predictive_variance(pred)
 
@@ -89,7 +90,7 @@ class UninformedStudents(nn.Module):
 
     def config(self) -> dict:
         "What is needed to rebuild the model's structure."
-        return dict(scales=[dict(p=s.p, M=s.students.M, alignment=s.students.alignment) for s in self.scales],
+        return dict(scales=[dict(p=s.p, M=s.students.M, alignment=s.students.alignment, arch=s.students.arch) for s in self.scales],
                     image_size=list(self.image_size) if self.image_size else None)
 
 # %% ../nbs/04_score.ipynb #0a45f05b
@@ -98,17 +99,17 @@ def calibrate(model: UninformedStudents, # the model whose validation statistics
               images,                    # anomaly-free validation images, not used in training
               batch_size: int = 8,
               num_workers: int = 0,      # processes loading a dataset's images
-              amp: bool = False,         # bf16 autocast, as anomaly_map will be run
+              amp: bool|str = 'auto',    # mixed precision, as anomaly_map will be run (see `amp_dtype`)
              ) -> UninformedStudents:
     "Set e_mu, e_sigma, v_mu, v_sigma of every scale from anomaly-free validation images."
     acc = torch.zeros(len(model.scales), 2, 3, dtype=torch.float64)      # (scale, e/v, [n, sum, sum of squares])
-    size = None
+    size, dtype = None, amp_dtype(model.device, amp)
     for x in _batches(images, batch_size, num_workers=num_workers):
         size = size or tuple(x.shape[-2:])
         if tuple(x.shape[-2:]) != size: raise ValueError(f"Validation images must share one size; got {size} and {tuple(x.shape[-2:])}.")
         x = x.to(model.device)
         for i, s in enumerate(model.scales):
-            for j, t in enumerate(s.parts(x, amp)):
+            for j, t in enumerate(s.parts(x, dtype)):
                 t = t.double().cpu(); acc[i, j] += torch.stack([torch.tensor(t.numel(), dtype=torch.float64), t.sum(), t.pow(2).sum()])
     if size is None: raise ValueError("calibrate got no images: the validation set is empty.")
     for i, s in enumerate(model.scales):
@@ -122,9 +123,9 @@ def calibrate(model: UninformedStudents, # the model whose validation statistics
 
 # %% ../nbs/04_score.ipynb #b1278b16
 def as_images(images) -> torch.Tensor:
-    "A (N, 3, H, W) float batch from a tensor, a PIL image, a path, or a list of them."
+    "A (N, 3, H, W) float batch in [0, 1] from a tensor, a PIL image, a path, or a list of them; anything else is refused (`check_images`)."
     if isinstance(images, (str, Path)): return load_image(images)[None]
-    if isinstance(images, Image.Image): return torch.from_numpy(np.asarray(images.convert('RGB'), dtype=np.float32) / 255.).permute(2, 0, 1)[None]
+    if isinstance(images, Image.Image): return _as_image(images)[None]
     if isinstance(images, (list, tuple)):
         xs = [as_images(i) for i in images]
         sizes = {tuple(x.shape[1:]) for x in xs}
@@ -133,7 +134,7 @@ def as_images(images) -> torch.Tensor:
     if not isinstance(images, torch.Tensor): raise TypeError(f"Expected a tensor, PIL image, path or list of them; got {type(images).__name__}.")
     x = images if images.ndim == 4 else images[None] if images.ndim == 3 else None
     if x is None: raise ValueError(f"Expected an image (3, H, W) or a batch (B, 3, H, W); got shape {tuple(images.shape)}.")
-    return x.float()
+    return check_images(x)
 
 def _check(model, x):
     if not model.calibrated:
@@ -150,19 +151,20 @@ def anomaly_map(model: UninformedStudents, # a calibrated model
                 images,                    # (3, H, W), (B, 3, H, W), a PIL image, a path, or a list of them
                 parts: bool = False,       # also return e, v, e~, v~ per scale
                 batch_size: int = 8,
-                amp: bool = False,         # bf16 autocast for the networks (mixed precision, meant for CUDA)
+                amp: bool|str = 'auto',    # mixed precision for the networks (see `amp_dtype`): bf16/fp16 on a GPU, off on a CPU
                 tile: int|None = None,     # evaluate in tiles of tile x tile pixels: same maps, bounded memory
                ):                          # (N, H, W) scores; with `parts`, a dict
     "The anomaly score of every pixel: the mean over scales of e~ + v~."
     x = as_images(images); _check(model, x)
-    dev, out = model.device, {k: [] for k in ('score', 'e', 'v', 'e_tilde', 'v_tilde')}
+    dev, dtype, out = model.device, amp_dtype(model.device, amp), {k: [] for k in ('score', 'e', 'v', 'e_tilde', 'v_tilde')}
     for xb in _batches(x, batch_size):
         xb, per = xb.to(dev), {k: [] for k in ('e', 'v', 'e_tilde', 'v_tilde')}
         for s in model.scales:
-            e, v = s.parts(xb, amp, tile); et, vt = s.normalised(e, v)
+            e, v = s.parts(xb, dtype, tile); et, vt = s.normalised(e, v)
             for k, t in zip(('e', 'v', 'e_tilde', 'v_tilde'), (e, v, et, vt)): per[k].append(t.float().cpu())
         out['score'].append(sum(a + b for a, b in zip(per['e_tilde'], per['v_tilde'])) / len(model.scales))
-        for k in per: out[k].append(torch.stack(per[k]))                    # (L, B, H, W)
+        if parts:
+            for k in per: out[k].append(torch.stack(per[k]))                # (L, B, H, W)
     score = torch.cat(out['score'])
     if not parts: return score
     res = dict(score=score)
@@ -177,7 +179,7 @@ def fit(teachers: list[PatchNetwork], # one pre-trained teacher per receptive fi
         cfg: StudentConfig = StudentConfig(),
         device: str|torch.device = 'cpu',
         progress: bool = True,
-        amp: bool = False,            # mixed precision (bf16 autocast) for training and calibration
+        amp: bool|str = 'auto',       # mixed precision for training and calibration (see `amp_dtype`)
         num_workers: int = 0,         # processes loading a dataset's images
        ) -> UninformedStudents:
     "Train students for every teacher and calibrate the multi-scale model."
@@ -197,7 +199,8 @@ def save_model(model: UninformedStudents, path: str|Path, extra: dict|None = Non
 
 def build_model(config: dict) -> UninformedStudents:
     "An untrained model with the structure `config` describes (see `UninformedStudents.config`)."
-    scales = [Scale(patch_network(c['p']), Students(c['p'], c['M'], c['alignment']), torch.zeros(128), torch.ones(128)) for c in config['scales']]
+    scales = [Scale(patch_network(c['p'], **c.get('arch', {})), Students(c['p'], c['M'], c['alignment'], arch=c.get('arch')), torch.zeros(128), torch.ones(128))
+              for c in config['scales']]
     return UninformedStudents(scales, config.get('image_size'))
 
 def load_model(path: str|Path, map_location='cpu') -> UninformedStudents:

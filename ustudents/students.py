@@ -4,11 +4,13 @@
 
 # %% ../nbs/03_students.ipynb #8b6ea178
 from __future__ import annotations
+import math
 from dataclasses import dataclass
 import torch
 import torch.nn as nn
 from .fdfe import dense_network, DEFAULT_ALIGNMENT
-from .teacher import patch_network, PatchNetwork
+from .data import check_images
+from .teacher import patch_network, PatchNetwork, amp_dtype, autocast, grad_scaler, check_value
 
 # %% auto #0
 __all__ = ['descriptor_stats', 'Students', 'normalise', 'student_loss', 'StudentConfig', 'train_students']
@@ -26,13 +28,13 @@ def _take(images, idx) -> torch.Tensor:
 def _stack_images(items) -> torch.Tensor: return torch.stack([_image_of(i) for i in items])
 
 def _batches(images, batch_size: int, order=None, num_workers: int = 0):
-    "Yield (B, 3, H, W) batches in `order` (default: as stored) from a tensor, a list, or a dataset; datasets may load in `num_workers` processes."
+    "Yield (B, 3, H, W) batches in `order` (default: as stored) from a tensor, a list, or a dataset, each checked by `check_images`; datasets may load in `num_workers` processes."
     if isinstance(images, torch.Tensor) and images.ndim == 3: images = images[None]
     order = list(range(len(images))) if order is None else list(order)
     if num_workers > 0 and not isinstance(images, torch.Tensor):
-        yield from torch.utils.data.DataLoader(images, batch_size=batch_size, sampler=order, num_workers=num_workers, collate_fn=_stack_images)
+        for x in torch.utils.data.DataLoader(images, batch_size=batch_size, sampler=order, num_workers=num_workers, collate_fn=_stack_images): yield check_images(x)
         return
-    for i in range(0, len(order), batch_size): yield _take(images, order[i:i + batch_size])
+    for i in range(0, len(order), batch_size): yield check_images(_take(images, order[i:i + batch_size]))
 
 @torch.inference_mode()
 def descriptor_stats(teacher: nn.Module,  # the dense teacher T
@@ -60,14 +62,15 @@ def descriptor_stats(teacher: nn.Module,  # the dense teacher T
 class Students(nn.Module):
     "M student networks with the teacher's architecture, evaluated densely."
     def __init__(self, p: int,            # receptive field, as the teacher's
-                 M: int,                  # number of students
+                 M: int,                  # number of students, at least 2
                  alignment: str = DEFAULT_ALIGNMENT,
-                 seed: int|None = None):  # seed of the random initialisation
+                 seed: int|None = None,   # seed of the random initialisation
+                 arch: dict|None = None): # the teacher's architecture options (`PatchNetwork.arch`)
         super().__init__()
-        if M < 1: raise ValueError(f"An ensemble needs at least one student; got M={M}.")
+        check_value('M', M, 2, None, 'predictive variance needs two students')
         if seed is not None: torch.manual_seed(seed)
-        self.p, self.M, self.alignment = p, M, alignment
-        self.nets = nn.ModuleList(patch_network(p) for _ in range(M))
+        self.p, self.M, self.alignment, self.arch = p, M, alignment, dict(arch or {})
+        self.nets = nn.ModuleList(patch_network(p, **self.arch) for _ in range(M))
         self.dense = [dense_network(n, alignment=alignment) for n in self.nets]  # share the nets' weights
 
     def forward(self, x: torch.Tensor, # images, (B, 3, H, W)
@@ -86,14 +89,10 @@ def normalise(y: torch.Tensor,     # teacher descriptors, (B, d, H, W)
 def student_loss(pred: torch.Tensor,   # one student's prediction, (B, d, H, W)
                  target: torch.Tensor, # normalised teacher descriptors, (B, d, H, W)
                 ) -> torch.Tensor:
-    "L(S_i): squared error summed over d, averaged over the w*h pixels (and the batch)."
+    "L(S_i): squared error summed over d, averaged over the w·h pixels (and the batch)."
     return (pred - target).pow(2).sum(1).mean()
 
 # %% ../nbs/03_students.ipynb #0ddd8a63
-def _autocast(x: torch.Tensor, amp: bool):
-    "bf16 autocast on x's device when `amp`, else a no-op context."
-    return torch.autocast(x.device.type, dtype=torch.bfloat16, enabled=amp)
-
 @dataclass
 class StudentConfig:
     "Everything that defines the training of one ensemble of students."
@@ -105,6 +104,17 @@ class StudentConfig:
     image_size: int = 256       # images are resized to this side before training (done by the data pipeline)
     alignment: str = DEFAULT_ALIGNMENT
     seed: int = 0
+
+    LIMITS = dict(M=(2, None, 'predictive variance needs two students'), epochs=(1, None, 'zero epochs would save untrained students'),
+                  batch_size=(1, None, ''), lr=(0, None, 'Adam needs a positive step size'), weight_decay=(0, None, ''),
+                  image_size=(1, None, ''))
+
+    def check(self) -> 'StudentConfig':
+        "Self, or a ValueError naming the first setting that cannot work."
+        for name, (lo, hi, why) in self.LIMITS.items(): check_value(name, getattr(self, name), lo, hi, why, open_lo=name == 'lr')
+        from ustudents.fdfe import ALIGNMENTS
+        if self.alignment not in ALIGNMENTS: raise ValueError(f"alignment must be one of {ALIGNMENTS}; got {self.alignment!r}.")
+        return self
 
     @classmethod
     def quick(cls, **kw):
@@ -120,24 +130,31 @@ def train_students(teacher: PatchNetwork,  # the pre-trained patch network T-hat
                    progress: bool = True,
                    resume: dict|None = None,  # a state from `on_epoch` to continue from
                    on_epoch=None,             # called as on_epoch(state) after every epoch, e.g. to save a checkpoint
-                   amp: bool = False,         # bf16 autocast for the forward passes (mixed precision; meant for CUDA)
+                   amp: bool|str = 'auto',    # mixed precision (see `amp_dtype`): bf16/fp16 on a GPU, off on a CPU
                    num_workers: int = 0,      # processes loading a dataset's images
-                  ) -> tuple[Students, torch.Tensor, torch.Tensor, list[list[float]]]:  # students, mu, sigma, per-epoch losses (M per epoch)
+                   which: list[int]|None = None, # train only these students (the others keep their initialisation); default all
+                  ) -> tuple[Students, torch.Tensor, torch.Tensor, list[list[float]]]:  # students, mu, sigma, per-epoch losses (one per trained student)
     "Train an ensemble of students to regress the teacher's normalised dense descriptors."
     from tqdm.auto import tqdm
+    cfg.check()
+    device = torch.device(device)
     T = dense_network(teacher, alignment=cfg.alignment).to(device).eval()
     n = len(images)
     if n == 0: raise ValueError("train_students got no images: the training set is empty.")
     if resume is not None: mu, sigma = resume['mu'], resume['sigma']
     if mu is None or sigma is None: mu, sigma = descriptor_stats(T, images, device=device, num_workers=num_workers)
     mu, sigma = mu.to(device), sigma.to(device)
-    S = Students(teacher.p, cfg.M, cfg.alignment, seed=cfg.seed)
-    opts = [torch.optim.Adam(s.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay) for s in S.nets]
+    S = Students(teacher.p, cfg.M, cfg.alignment, seed=cfg.seed, arch=teacher.arch)
+    which = list(range(cfg.M)) if which is None else list(which)
+    if not which or any(not 0 <= k < cfg.M for k in which): raise ValueError(f"which must name students among 0..{cfg.M - 1}; got {which}.")
+    opts = [torch.optim.Adam(S.nets[k].parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay) for k in which]
+    dtype = amp_dtype(device, amp); scalers = [grad_scaler(device, dtype) for _ in which]
     g = torch.Generator().manual_seed(cfg.seed)
     history, start = [], 0
     if resume is not None:
         S.load_state_dict(resume['students'])
         for o, st in zip(opts, resume['optimizers']): o.load_state_dict(st)
+        for sc, st in zip(scalers, resume.get('scalers', [])): sc.load_state_dict(st)
         g.set_state(resume['generator']); history, start = list(resume['history']), resume['epoch']
     S = S.to(device).train()
     for o in opts:   # optimiser state follows the parameters' device
@@ -146,19 +163,23 @@ def train_students(teacher: PatchNetwork,  # the pre-trained patch network T-hat
                 if isinstance(v, torch.Tensor) and k != 'step': st[k] = v.to(device)
     bar = tqdm(range(start, cfg.epochs), desc=f'students p={teacher.p}', disable=not progress, initial=start, total=cfg.epochs)
     for epoch in bar:
-        order, tot, cnt = torch.randperm(n, generator=g), torch.zeros(cfg.M), 0
+        order, tot, cnt = torch.randperm(n, generator=g), torch.zeros(len(which), device=device), 0
         for x in _batches(images, cfg.batch_size, order.tolist(), num_workers):
-            x = x.to(device)
-            with torch.no_grad(), _autocast(x, amp): target = normalise(T(x).float(), mu, sigma)   # (B, d, H, W)
-            for k, (d, opt) in enumerate(zip(S.dense, opts)):
-                with _autocast(x, amp): pred = d(x)
+            x = x.to(device, non_blocking=True)
+            with torch.no_grad(), autocast(device, dtype): target = normalise(T(x).float(), mu, sigma)   # (B, d, H, W)
+            for k, (d, opt, sc) in enumerate(zip([S.dense[j] for j in which], opts, scalers)):
+                with autocast(device, dtype): pred = d(x)
                 loss = student_loss(pred.float(), target)
-                opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
-                tot[k] += loss.item() * len(x)
+                opt.zero_grad(set_to_none=True); sc.scale(loss).backward(); sc.step(opt); sc.update()
+                tot[k] += loss.detach() * len(x)                                 # stays on the device: no sync per step
             cnt += len(x)
-        history.append((tot / cnt).tolist())
-        bar.set_postfix({f'S{k + 1}': f'{l:.3f}' for k, l in enumerate(history[-1])})
+        losses = (tot / cnt).tolist()                                            # one sync per epoch
+        if not all(math.isfinite(l) for l in losses):
+            raise ValueError(f"Student training diverged in epoch {epoch + 1} (losses {[round(l, 3) for l in losses]}); nothing of this epoch was saved. "
+                             f"Lower the learning rate (now {cfg.lr}) or check the training images.")
+        history.append(losses)
+        bar.set_postfix({f'S{k + 1}': f'{l:.3f}' for k, l in zip(which, history[-1])})
         if on_epoch is not None:
-            on_epoch(dict(epoch=epoch + 1, students=S.state_dict(), optimizers=[o.state_dict() for o in opts],
+            on_epoch(dict(epoch=epoch + 1, students=S.state_dict(), optimizers=[o.state_dict() for o in opts], scalers=[sc.state_dict() for sc in scalers],
                           generator=g.get_state(), history=history, mu=mu.cpu(), sigma=sigma.cpu()))
     return S.eval(), mu.cpu(), sigma.cpu(), history

@@ -48,11 +48,12 @@ def overlay(image,             # (3, H, W) tensor or (H, W, 3) array in [0, 1]
     return (1 - a) * img + a * col
 
 # %% ../nbs/06_viz.ipynb #fb2da3c7
-def show_anomaly_maps(images, maps, masks=None, titles=None, vmin: float = 0., vmax: float|None = None, path=None):
+def show_anomaly_maps(images, maps, masks=None, titles=None, vmin: float = 0., vmax: float|None = None, path=None,
+                      robust: bool = False): # colour scale up to the 99th percentile of the maps, not their maximum
     "One row per image: image (ground truth outlined in cyan), map, overlay; a shared colour scale. Returns the figure."
     import matplotlib.pyplot as plt
     maps = [_np_map(m) for m in maps]
-    vmax = max(float(np.max(m)) for m in maps) if vmax is None else vmax
+    if vmax is None: vmax = float(np.percentile(np.concatenate([m.ravel() for m in maps]), 99)) if robust else max(float(np.max(m)) for m in maps)
     n = len(maps)
     fig, axs = plt.subplots(n, 3, figsize=(7.5, 2.4 * n), squeeze=False, layout='constrained')
     for i in range(n):
@@ -161,20 +162,22 @@ def show_parts(images,            # (N, 3, H, W) tensor or a list of images
                masks=None,        # (N, H, W) ground truth, outlined in cyan
                titles=None,       # one title per image
                path=None):        # also write the figure to this file
-    "One row per image: image, e~, v~ (means over scales) and the anomaly score e~ + v~, on one colour scale. Returns the figure."
+    "One row per image: image, e~, v~ (means over scales) and the anomaly score e~ + v~, each column on its own colour scale in validation standard deviations. Returns the figure."
     import matplotlib.pyplot as plt
     cols = [('regression error e~', select_map(r, 'e~')), ('predictive variance v~', select_map(r, 'v~')), ('anomaly score e~ + v~', r['score'])]
-    vmin, vmax = min(float(m.min()) for _, m in cols), max(float(m.max()) for _, m in cols)
     n = len(r['score'])
-    fig, axs = plt.subplots(n, 4, figsize=(9, 2.3 * n), squeeze=False, layout='constrained')
+    fig, axs = plt.subplots(n, 4, figsize=(9.6, 2.3 * n + 0.4), squeeze=False, layout='constrained')
     for i in range(n):
         axs[i, 0].imshow(_np_image(images[i]))
         if masks is not None: _outline(axs[i, 0], masks[i])
         if titles is not None: axs[i, 0].set_title(titles[i], fontsize=9, loc='left')
-        for j, (name, m) in enumerate(cols, 1):
-            im = axs[i, j].imshow(m[i], cmap='inferno', vmin=vmin, vmax=vmax)
+    for j, (name, m) in enumerate(cols, 1):
+        lo, hi = float(m.min()), float(m.max())                  # each part on its own scale: v~ is often the fainter
+        for i in range(n):
+            im = axs[i, j].imshow(_np_map(m[i]), cmap='inferno', vmin=lo, vmax=hi)
             if i == 0: axs[i, j].set_title(name, fontsize=9)
-        for a in axs[i]: a.axis('off')
-    fig.colorbar(im, ax=axs.ravel().tolist(), shrink=min(0.9, 0.25 + 0.15 * n), label='validation standard deviations')
+        cb = fig.colorbar(im, ax=axs[:, j].tolist(), location='bottom', shrink=0.8, aspect=25)
+        cb.set_label('validation std', fontsize=7); cb.ax.tick_params(labelsize=6)
+    for a in axs.flat: a.axis('off')
     if path is not None: fig.savefig(path, dpi=110, bbox_inches='tight')
     return fig
