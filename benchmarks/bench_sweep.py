@@ -32,19 +32,27 @@ def main():
         args = lambda out: ['sweep', '--teacher', 'offline:17', '--teacher', 'offline:33', '--data', str(d / 'data'), '--categories', 'bottle', 'grid',
                             '--out', str(d / out), '--students', '2', '--epochs', '3', '--batch-size', '2', '--image-size', '40', '--val-fraction', '0.2', '--quiet']
         one = timed([exe, *args('one')], {**os.environ, 'OMP_NUM_THREADS': '2'})
+        one1 = timed([exe, *args('one1')], {**os.environ, 'OMP_NUM_THREADS': '1'})
         two = timed([*torchrun, '--master_port', str(free_port()), '-m', 'ustudents', *args('two')], {**os.environ, 'OMP_NUM_THREADS': '1'})
-        print(f"sweep (2 categories x 2 scales x 2 students = 8 student jobs + 2 category jobs): one process {one:.0f} s, "
-              f"two processes {two:.0f} s, speed-up {one / two:.2f}x (both include about 5 s of start-up per launch)")
+        print(f"sweep (2 categories x 2 scales x 2 students = 8 student jobs + 2 category jobs): one process on both cores {one:.0f} s, "
+              f"one process on one core {one1:.0f} s, two processes on one core each {two:.0f} s: speed-up {one / two:.2f}x over the first "
+              f"(a CPU process already uses every core), {one1 / two:.2f}x over the second (the job-parallel scaling, as with one GPU per process); "
+              f"all include about 5 s of start-up per launch")
         teach = lambda out: ['pretrain-teacher', '--patch-size', '33', '--images', 'photographs', '--p-weights', 'none', '--p-input-size', '64',
                              '--iterations', '20', '--batch-size', '64', '--checkpoint-every', '10', '--out', str(d / out), '--quiet']
         t1 = timed([exe, *teach('t1.pt')], {**os.environ, 'OMP_NUM_THREADS': '2'})
+        t11 = timed([exe, *teach('t11.pt')], {**os.environ, 'OMP_NUM_THREADS': '1'})
         t2 = timed([*torchrun, '--master_port', str(free_port()), '-m', 'ustudents', *teach('t2.pt')], {**os.environ, 'OMP_NUM_THREADS': '1'})
-        print(f"teacher pre-training, 20 steps of batch 64 (p = 33, P at 64): one process {t1:.0f} s, two processes {t2:.0f} s, speed-up {t1 / t2:.2f}x")
+        print(f"teacher pre-training, 20 steps of batch 64 (p = 33, P at 64): one process on both cores {t1:.0f} s, on one core {t11:.0f} s, "
+              f"two processes (DDP, 32 patches each) {t2:.0f} s: speed-up {t1 / t2:.2f}x and {t11 / t2:.2f}x")
     n_params = sum(w.numel() for w in patch_network(65).parameters()) + sum(w.numel() for w in decoder().parameters())
     grads, gather = 4 * n_params, 4 * 64 * D_DESCRIPTOR
     print(f"communicated per teacher step (p = 65, batch 64, float32): gradients {grads / 2 ** 20:.1f} MiB all-reduced "
           f"(a ring all-reduce moves about 2 (N-1)/N of that per process), descriptors {gather / 2 ** 10:.0f} KiB all-gathered")
-    step_ms = 10.0   # a teacher step with P at 224 on one modern GPU is of the order of 10 ms (measure with benchmarks/gpu_run.py)
+    rec = Path(__file__).resolve().parents[1] / 'nbs' / 'results' / 'gpu_h200.json'      # a teacher step (batch 64, P at 224) measured on an H200
+    steps = [t['seconds'] for t in json.loads(rec.read_text()).get('teacher_steps', []) if t['p'] == 65 and t['precision'] == 'tf32'] if rec.exists() else []
+    step_ms = 1e3 * steps[0] if steps else 10.0
+    print(f"a teacher step (p = 65, batch 64, P at 224) on one GPU: {step_ms:.1f} ms ({'measured on an H200, ' + str(rec.name) if steps else 'assumed'})")
     nvlink = 150e9
     comm_ms = 2 * 7 / 8 * grads / nvlink * 1e3
     print(f"expected on 8 GPUs: the sweep's student jobs are independent, so 8x while there are at least 8 jobs per wave "

@@ -2,6 +2,8 @@
 
     python benchmarks/gpu_run.py --out DIR            # on a CUDA machine (the project's H200 session): about 8 minutes
     python benchmarks/gpu_run.py --out DIR --tiny     # a rehearsal of every phase on a CPU in a few minutes
+    python benchmarks/gpu_run.py --out DIR --phases teachers study --variants metric --teacher-iterations 5000 --no-untrained \
+        --record gpu_h200_teachers.json                # the shipped teachers: longer pre-training, and the study of them
 
 Phases, each writing its part of DIR/gpu_h200.json as soon as it is done (so a run cut short keeps what it measured):
 1. rates: a student training step at 256 x 256 for p = 17, 33, 65 in fp32, TF32, bf16 and fp16, split into data (decoding a
@@ -129,15 +131,15 @@ def phase_compactness(dev, tiny, rec):
         print(f"compactness {form}: L_k {out[form]['final_L_k']:.1f}, L_c {out[form]['final_L_c']:.1f}, effective rank {out[form]['effective_rank']:.1f}", flush=True)
     rec['compactness'] = dict(p=33, batch=64, iterations=iters, P='random ResNet-18 at 224 (no ImageNet weights offline)', forms=out)
 
-def phase_teachers(dev, tiny, rec, budget_s, out):
+def phase_teachers(dev, tiny, rec, budget_s, out, variants=tuple(VARIANTS), iterations=0):
     photos = sample_photographs(); teachers, info = {}, {}
-    per = budget_s / (len(VARIANTS) * len(PATCH_SIZES))
-    for variant in VARIANTS:
+    per = budget_s / (len(variants) * len(PATCH_SIZES))
+    for variant in variants:
         for p in PATCH_SIZES:
             probe = TeacherConfig(p=p, iterations=10, batch_size=64, p_input_size=64 if tiny else 224, **VARIANTS[variant])
             t0 = time.perf_counter(); pretrain_teacher(probe, photos, device=dev, progress=False, num_workers=0 if tiny else 8, log_every=10)
             step = (time.perf_counter() - t0) / 10
-            iters = 30 if tiny else int(max(500, min(20_000, per / step)) // 100 * 100)
+            iters = iterations or (30 if tiny else int(max(500, min(20_000, per / step)) // 100 * 100))
             cfg = TeacherConfig(p=p, iterations=iters, batch_size=64, p_input_size=64 if tiny else 224, **VARIANTS[variant])
             torch.manual_seed(0); t0 = time.perf_counter()
             T, hist = pretrain_teacher(cfg, photos, device=dev, progress=False, num_workers=0 if tiny else 8, log_every=50 if not tiny else 10)
@@ -148,22 +150,22 @@ def phase_teachers(dev, tiny, rec, budget_s, out):
             teachers[variant, p] = T; info[f'{variant} p{p}'] = dict(iterations=iters, seconds=T.provenance['seconds'], final_losses=T.provenance['final_losses'])
             print(f"teacher {variant} p={p}: {iters} steps in {T.provenance['seconds']:.0f} s, losses {T.provenance['final_losses']}", flush=True)
     rec['teachers'] = info
-    for variant in VARIANTS:                                     # each variant's three teachers, ready to ship, in one file (kept even if the study is cut short)
+    for variant in variants:                                     # each variant's three teachers, ready to ship, in one file (kept even if the study is cut short)
         ship({p: teachers[variant, p] for p in PATCH_SIZES}, out / variant)
         with tarfile.open(out / f'teachers_{variant}.tar', 'w') as tf: tf.add(out / variant, arcname='teachers')
         import shutil; shutil.rmtree(out / variant)
     return teachers
 
-def phase_study(dev, tiny, rec, teachers, out):
+def phase_study(dev, tiny, rec, teachers, out, variants=tuple(VARIANTS), untrained=True):
     size, ps = (32, (17,)) if tiny else (64, (17, 33))
     cfg = StudentConfig(M=3, epochs=2 if tiny else 40, batch_size=4, lr=1e-3, image_size=size)
     torch.manual_seed(0)
-    candidates = {'untrained': {p: patch_network(p) for p in PATCH_SIZES}} | {v: {p: teachers[v, p] for p in PATCH_SIZES} for v in VARIANTS}
+    candidates = ({'untrained': {p: patch_network(p) for p in PATCH_SIZES}} if untrained else {}) | {v: {p: teachers[v, p] for p in PATCH_SIZES} for v in variants}
     n = dict(n_train=12, n_test_good=4, n_per_defect=2) if tiny else dict(n_train=40, n_test_good=8, n_per_defect=4)
     res = compare_teachers(candidates, cfg=cfg, patch_sizes=ps, device=dev, **n)
     for t, r in res.items(): print(f"study {t}: " + ', '.join(f"{k} {v['combined'] if isinstance(v, dict) else v:.3f}" for k, v in r.items()), flush=True)
     mean = {name: float(np.mean([res[t][name]['combined'] for t in res])) for name in candidates}
-    best = max(VARIANTS, key=mean.get)
+    best = max(variants, key=mean.get)
     rec['study'] = dict(textures=res, mean_combined=mean, baseline_mean=float(np.mean([res[t]['local statistics'] for t in res])),
                         best_offline_variant=best, students=dict(M=cfg.M, epochs=cfg.epochs, batch_size=cfg.batch_size, lr=cfg.lr, image_size=size, patch_sizes=list(ps)), **n)
     print(f"best offline variant: {best} ({mean})", flush=True)
@@ -185,11 +187,13 @@ def main():
     ap.add_argument('--out', type=Path, required=True); ap.add_argument('--tiny', action='store_true')
     ap.add_argument('--teacher-budget-s', type=float, default=150); ap.add_argument('--deadline-s', type=float, default=480)
     ap.add_argument('--phases', nargs='+', default=['rates', 'compactness', 'teachers', 'study', 'study_large'])
+    ap.add_argument('--variants', nargs='+', default=list(VARIANTS)); ap.add_argument('--teacher-iterations', type=int, default=0, help='fixed steps per teacher (0: from the budget)')
+    ap.add_argument('--no-untrained', action='store_true', help='leave the untrained teacher out of the study'); ap.add_argument('--record', default='gpu_h200.json')
     a = ap.parse_args(); a.out.mkdir(parents=True, exist_ok=True)
     dev = torch.device('cuda' if torch.cuda.is_available() else 'cpu')
     rec = dict(date=time.strftime('%Y-%m-%d'), device=torch.cuda.get_device_name() if dev.type == 'cuda' else platform.processor() or 'cpu',
                torch=torch.__version__, tiny=a.tiny, seconds={})
-    save = lambda: (a.out / 'gpu_h200.json').write_text(json.dumps(rec, indent=1))
+    save = lambda: (a.out / a.record).write_text(json.dumps(rec, indent=1))
     teachers, start = None, time.perf_counter()
     for phase in a.phases:
         t0 = time.perf_counter()
@@ -197,8 +201,8 @@ def main():
         try:
             if phase == 'rates': phase_rates(dev, a.tiny, rec)
             elif phase == 'compactness': phase_compactness(dev, a.tiny, rec)
-            elif phase == 'teachers': teachers = phase_teachers(dev, a.tiny, rec, a.teacher_budget_s, a.out)
-            elif phase == 'study' and teachers is not None: phase_study(dev, a.tiny, rec, teachers, a.out)
+            elif phase == 'teachers': teachers = phase_teachers(dev, a.tiny, rec, a.teacher_budget_s, a.out, a.variants, a.teacher_iterations)
+            elif phase == 'study' and teachers is not None: phase_study(dev, a.tiny, rec, teachers, a.out, a.variants, not a.no_untrained)
             elif phase == 'study_large' and teachers is not None: phase_study_large(dev, a.tiny, rec, teachers)
         except Exception: rec.setdefault('errors', {})[phase] = traceback.format_exc()[-3000:]; print(traceback.format_exc(), flush=True)
         rec['seconds'][phase] = round(time.perf_counter() - t0, 1); save()

@@ -40,7 +40,7 @@ def compactness(dev, pre, rec):
     photos, out = sample_photographs(), {}
     held = NaturalPatches(photos, 33, 1024, seed=99).batch(0)['p']
     for form in COMPACTNESS_FORMS:
-        cfg = TeacherConfig(p=33, compactness=form, p_weights=None, p_input_size=pre['p_input_size'], batch_size=64, iterations=pre['compactness_iterations'])
+        cfg = TeacherConfig(p=33, compactness=form, p_weights=pre.get('p_weights'), p_input_size=pre['p_input_size'], batch_size=64, iterations=pre['compactness_iterations'])
         t0 = time.perf_counter()
         T, hist = pretrain_teacher(cfg, photos, device=dev, progress=False, num_workers=pre['workers'], log_every=10)
         with torch.no_grad(): t = T.to(dev)(held.to(dev)).float()
@@ -83,8 +83,9 @@ def main():
     ap.add_argument('--preset', choices=PRESETS, default='cpu'); ap.add_argument('--out', type=Path, required=True)
     ap.add_argument('--ship', action='store_true', help='also install the best variant into ustudents/teachers')
     ap.add_argument('--phases', nargs='+', default=['compactness', 'teachers', 'study', 'ship'])
+    ap.add_argument('--p-weights', choices=['none', 'imagenet'], default='none', help="P in the compactness phase: random, or ImageNet's (a download)")
     a = ap.parse_args(); a.out.mkdir(parents=True, exist_ok=True)
-    pre, dev = PRESETS[a.preset], torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+    pre, dev = dict(PRESETS[a.preset], p_weights=None if a.p_weights == 'none' else a.p_weights), torch.device('cuda' if torch.cuda.is_available() else 'cpu')
     f = a.out / 'teacher_study.json'
     rec = json.loads(f.read_text()) if f.exists() else {}
     rec.update(preset=a.preset, date=time.strftime('%Y-%m-%d'), device=torch.cuda.get_device_name() if dev.type == 'cuda' else f'cpu, {torch.get_num_threads()} threads',

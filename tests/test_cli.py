@@ -97,13 +97,13 @@ def _interrupt(args, state: Path, sig=signal.SIGINT):
     return p.returncode, err
 
 def test_ctrl_c_then_resume_equals_uninterrupted_training(work, tmp_path):
-    args = ['train-students', '--teacher', work / 't17.pt', '--data', work / 'data', '--category', 'tiles', '--students', '2', '--epochs', '30',
+    args = ['train-students', '--teacher', work / 't17.pt', '--data', work / 'data', '--category', 'tiles', '--students', '2', '--epochs', '10',
             '--batch-size', '3', '--image-size', '24', '--val-fraction', '0.34', '--quiet']
     state = tmp_path / 'run' / 'train_state.pt'
     rc, err = _interrupt([*args, '--out', tmp_path / 'run'], state)
     assert rc == 130 and 'interrupted' in err and '--resume' in err, (rc, err)
     done = torch.load(state, weights_only=False)['current']['epoch']
-    assert 1 <= done < 30 and not (tmp_path / 'run' / 'model.pt').exists()
+    assert 1 <= done < 10 and not (tmp_path / 'run' / 'model.pt').exists()
     assert not [f for f in (tmp_path / 'run').iterdir() if f.name.endswith('.tmp')]     # nothing half-written
     r = run_cli('evaluate', '--run', tmp_path / 'run', '--data', work / 'data', '--category', 'tiles'); assert r.returncode == 2 and '--resume' in r.stderr
     r = run_cli(*args, '--out', tmp_path / 'run', '--resume'); assert r.returncode == 0, r.stderr
@@ -114,7 +114,7 @@ def test_ctrl_c_then_resume_equals_uninterrupted_training(work, tmp_path):
 
 def test_ctrl_c_then_resume_equals_uninterrupted_pretraining(tmp_path):
     args = ['pretrain-teacher', '--patch-size', 17, '--images', 'photographs', '--p-weights', 'none', '--p-input-size', 32,
-            '--iterations', 400, '--batch-size', 8, '--checkpoint-every', 10, '--lambda-m', 1, '--quiet']
+            '--iterations', 60, '--batch-size', 8, '--checkpoint-every', 5, '--lambda-m', 1, '--quiet']
     rc, err = _interrupt([*args, '--out', tmp_path / 't.pt'], tmp_path / 't.pt.state.pt')
     assert rc == 130 and 'run the same command again' in err, (rc, err)
     assert not (tmp_path / 't.pt').exists()
@@ -216,7 +216,8 @@ def test_bad_input(work, tmp_path, case, words):
 
 def test_resume_checks_what_it_resumes(work, tmp_path):
     "Resuming is refused after the teacher or the images changed, and accepted for the same files spelled differently."
-    args = ['--data', work / 'data', '--category', 'tiles', '--students', '2', '--epochs', '30', '--batch-size', '3', '--image-size', '24', '--val-fraction', '0.34', '--quiet']
+    data = tmp_path / 'data'; shutil.copytree(work / 'data', data)
+    args = ['--data', data, '--category', 'tiles', '--students', '2', '--epochs', '10', '--batch-size', '3', '--image-size', '24', '--val-fraction', '0.34', '--quiet']
     state = tmp_path / 'run' / 'train_state.pt'
     rc, _ = _interrupt(['train-students', '--teacher', work / 't17.pt', '--out', tmp_path / 'run', *args], state)
     assert rc == 130 and state.exists()
@@ -225,10 +226,10 @@ def test_resume_checks_what_it_resumes(work, tmp_path):
                 '--iterations', 2, '--batch-size', 4, '--seed', 5, '--quiet'); assert r.returncode == 0, r.stderr
     r = run_cli('train-students', '--teacher', other, '--out', tmp_path / 'run', '--resume', *args)
     assert r.returncode == 2 and 'teachers:' in r.stderr and state.exists(), r.stderr           # refused, and the state kept
-    shutil.copytree(work / 'data', tmp_path / 'data'); (tmp_path / 'data' / 'tiles' / 'train' / 'good' / '001.png').unlink()
-    moved = [a if a != work / 'data' else tmp_path / 'data' for a in args]
-    r = run_cli('train-students', '--teacher', work / 't17.pt', '--out', tmp_path / 'run', '--resume', *moved)
-    assert r.returncode == 2 and 'files:' in r.stderr, r.stderr
-    spelled = [a if a != work / 'data' else Path(os.path.relpath(work / 'data', tmp_path)) / '.' for a in args]
+    gone = data / 'tiles' / 'train' / 'good' / '001.png'; kept = gone.read_bytes(); gone.unlink()
+    r = run_cli('train-students', '--teacher', work / 't17.pt', '--out', tmp_path / 'run', '--resume', *args)
+    assert r.returncode == 2 and 'files:' in r.stderr and '001.png is gone' in r.stderr and state.exists(), r.stderr
+    gone.write_bytes(kept)
+    spelled = [a if a != data else Path('data') / '.' for a in args]
     r = run_cli('train-students', '--teacher', work / 't17.pt', '--out', tmp_path / 'run', '--resume', *spelled, cwd=tmp_path)
     assert r.returncode == 0, r.stderr

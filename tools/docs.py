@@ -59,7 +59,8 @@ def nav(stem: str, order, titles) -> tuple[str, str]:
     for sec, s in order:
         if sec != last and sec: side.append(f'<div class="sec">{sec}</div>')
         last = sec
-        side.append(f'<a href="{page_name(s)}"{" class=\"here\"" if s == stem else ""}>{htmllib.escape(titles.get(s, s))}</a>')
+        here = ' class="here"' if s == stem else ''
+        side.append(f'<a href="{page_name(s)}"{here}>{htmllib.escape(titles.get(s, s))}</a>')
     side.append('</nav>')
     stems = [s for _, s in order]; i = stems.index(stem) if stem in stems else -1
     prev = f'<a href="{page_name(stems[i - 1])}">← {htmllib.escape(titles.get(stems[i - 1], ""))}</a>' if i > 0 else '<span></span>'
@@ -144,7 +145,8 @@ def check():
         code = htmllib.unescape(re.sub(r'<[^>]+>', '', ' '.join(re.findall(r'<pre\b.*?</pre>', html, re.S))))
         missing = [s for s in METHOD_SOURCE.get(stem, []) if s not in code]
         if missing: problems.append(f'method source not shown: {missing}')
-        unnamed = [c for c in R_CONSTANTS.get(stem, []) if c not in text and c not in code]
+        everything = htmllib.unescape(re.sub(r'<[^>]+>', ' ', re.sub(r'<(script|style)\b.*?</\1>', ' ', html, flags=re.S)))
+        unnamed = [c for c in R_CONSTANTS.get(stem, []) if c not in everything]
         if unnamed: problems.append(f'[R] constants not named: {unnamed}')
         failed += bool(problems)
         print(json.dumps(dict(page=page.name, title=re.sub('<[^>]+>|\u00b6', '', title.group(1)).strip() if title else None,

@@ -15,7 +15,7 @@ from .teacher import (TeacherConfig, pretrain_teacher, save_teacher, load_teache
 from .students import StudentConfig
 from .fdfe import ALIGNMENTS
 from .score import anomaly_map
-from .experiment import train_run, evaluate_run, save_maps, load_run, run_done, _check_writable, sweep, init_distributed, world
+from .experiment import train_run, evaluate_run, save_maps, load_run, run_done, _check_writable, sweep, init_distributed, world, record_artefact
 from .viz import show_anomaly_maps, show_parts, overlay
 
 # %% auto #0
@@ -110,7 +110,7 @@ def cmd_pretrain_teacher(a):
     T, hist = pretrain_teacher(cfg, images, device=dev, progress=not a.quiet, checkpoint=state, checkpoint_every=a.checkpoint_every,
                                num_workers=a.num_workers, amp=a.amp, log_every=min(10, a.checkpoint_every))
     if world()[0] != 0: return                                          # process 0 writes, the others are done
-    save_teacher(T.cpu(), out); state.unlink(missing_ok=True)
+    save_teacher(T.cpu(), out); record_artefact(out); state.unlink(missing_ok=True)    # recorded: the experiment notebooks trust it
     print(json.dumps(dict(teacher=str(out), p=cfg.p, iterations=cfg.iterations, processes=world()[1], final_losses={k: hist[-1][k] for k in ('k', 'm', 'c', 'total')})))
 
 def _student_cfg(a, image_size):
@@ -164,7 +164,7 @@ def cmd_evaluate(a):
     dev = resolve_device(a.device)
     if a.save_maps: _writable_output(Path(a.save_maps), a.overwrite, 'saved maps')
     model = load_run(a.run).to(dev)
-    test = MVTecAD(a.data, a.category, 'test', image_size=model.image_size[0])
+    test = MVTecAD(a.data, a.category, 'test', image_size=model.image_size[0]).check_masks()   # a bad mask stops it before any compute
     res, saved = evaluate_run(model, test, batch_size=a.batch_size, progress=not a.quiet, amp=a.amp, tile=a.tile)
     print(json.dumps(dict(run=str(a.run), category=a.category, **res)), flush=True)       # the metrics first: a failing save loses nothing
     if a.save_maps: save_maps(a.save_maps, **saved)
@@ -185,7 +185,6 @@ def cmd_predict(a):
     _check_writable(out)
     H, W = model.image_size
     gray = gray_files(files)
-    if gray and not a.quiet: print(f"note: {len(gray)} gray image(s) converted to RGB by repeating the channel.", file=sys.stderr)
     pmin = min(model.patch_sizes)
     for f in files:
         x = load_image(f)                                     # (3, H0, W0)
@@ -200,6 +199,7 @@ def cmd_predict(a):
         ov = overlay(x, m, vmin=a.vmin, vmax=a.vmax)
         Image.fromarray((ov * 255).round().astype(np.uint8)).save(out / f'{f.stem}_overlay.png')
         print(json.dumps(dict(image=str(f), map=str(stem.with_suffix('.' + a.format)), max_score=round(float(m.max()), 4), mean_score=round(float(m.mean()), 4))))
+    if gray and not a.quiet: print(f"note: {len(gray)} gray image(s) were converted to RGB by repeating the channel.", file=sys.stderr)
 
 # %% ../nbs/08_cli.ipynb #4d5e6f70
 def cmd_sweep(a):
@@ -272,11 +272,39 @@ def _common(p, compute=True):
     p.add_argument('--seed', type=int, default=0, help='random seed (default: 0)')
     p.add_argument('--quiet', action='store_true', help='no progress bars or notes')
 
+def _student_options(p):
+    "The students' training options, with the paper's defaults and the library's limits."
+    S = StudentConfig
+    p.add_argument('--students', type=_limited(S, 'M', int), default=S.M, help=f'M, students per teacher (default: {S.M}, the paper on MVTec AD)')
+    p.add_argument('--epochs', type=_limited(S, 'epochs', int), default=S.epochs, help=f'(default: {S.epochs}, the paper)')
+    p.add_argument('--batch-size', type=_limited(S, 'batch_size', int), default=S.batch_size, help=f'(default: {S.batch_size}, the paper)')
+    p.add_argument('--lr', type=_limited(S, 'lr', float), default=S.lr, help=f'Adam learning rate (default: {S.lr}, the paper)')
+    p.add_argument('--weight-decay', type=_limited(S, 'weight_decay', float), default=S.weight_decay, help=f'(default: {S.weight_decay}, the paper)')
+    p.add_argument('--image-size', type=_limited(S, 'image_size', int), default=MVTEC_IMAGE_SIZE, help='images are resized to this side (default: 256, the paper)')
+    p.add_argument('--val-fraction', type=_number(float, 0, 1, 'a share of the training images', open_hi=True), default=VAL_FRACTION,
+                   help=f'share of the good training images held out for calibration (default: {VAL_FRACTION})')
+    p.add_argument('--alignment', default=S.alignment, choices=ALIGNMENTS, help=f'descriptor alignment (default: {S.alignment}, the paper)')
+
+def _teacher_options(p):
+    "The teacher's pre-training options, with the paper's defaults and the library's limits."
+    T = TeacherConfig
+    p.add_argument('--p-weights', default='imagenet', help="P's weights: imagenet (download), none (random: testing only) or a .pth file (default: imagenet)")
+    p.add_argument('--p-input-size', type=_number(int, 0), default=T.p_input_size, help=f'side P sees patches at; 0 = the patch as it is (default: {T.p_input_size})')
+    p.add_argument('--iterations', type=_limited(T, 'iterations', int), default=T.iterations, help=f'(default: {T.iterations}, the paper)')
+    p.add_argument('--batch-size', type=_limited(T, 'batch_size', int), default=T.batch_size, help=f'(default: {T.batch_size}, the paper)')
+    p.add_argument('--lr', type=_limited(T, 'lr', float), default=T.lr, help=f'Adam learning rate (default: {T.lr}, the paper)')
+    p.add_argument('--weight-decay', type=_limited(T, 'weight_decay', float), default=T.weight_decay, help=f'(default: {T.weight_decay}, the paper)')
+    p.add_argument('--lambda-k', type=_limited(T, 'lambda_k', float), default=T.lambda_k, help=f'knowledge distillation weight (default: {T.lambda_k})')
+    p.add_argument('--lambda-m', type=_limited(T, 'lambda_m', float), default=T.lambda_m, help=f'metric learning weight (default: {T.lambda_m})')
+    p.add_argument('--lambda-c', type=_limited(T, 'lambda_c', float), default=T.lambda_c, help=f'compactness weight (default: {T.lambda_c})')
+    p.add_argument('--margin', type=_limited(T, 'margin', float), default=T.margin, help=f'triplet margin delta (default: {T.margin}; not given in the paper)')
+    p.add_argument('--compactness', choices=COMPACTNESS_FORMS, default=T.compactness, help=f"form of the compactness loss (default: {T.compactness}, the paper's)")
+
+# %% ../nbs/08_cli.ipynb #5e6f7a81
 def build_parser() -> argparse.ArgumentParser:
     "The `ustudents` argument parser."
     ap = _Parser(prog='ustudents', description='Uninformed Students (Bergmann et al., CVPR 2020): student-teacher anomaly detection.')
     sub = ap.add_subparsers(dest='command', required=True, metavar='COMMAND')
-    T, S = TeacherConfig, StudentConfig   # the defaults and limits live in the configuration classes (the paper's values)
 
     p = sub.add_parser('demo', help='end to end on synthetic data in about a minute on a CPU', description='Run the whole method end to end on synthetic MVTec-layout data and print its metrics.')
     p.add_argument('--out', default='ustudents-demo', help='folder for the data, the run and the figures (default: ustudents-demo)')
@@ -290,17 +318,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--data-root', default=None, help='where torchvision datasets are (or are downloaded to)')
     p.add_argument('--download', action='store_true', help='download the torchvision dataset if missing')
     p.add_argument('--decode', action='store_true', help='decode every image once into memory (uint8): no decoding per patch; about 3.9 GB for Imagenette')
-    p.add_argument('--p-weights', default='imagenet', help="P's weights: imagenet (download), none (random: testing only) or a .pth file (default: imagenet)")
-    p.add_argument('--p-input-size', type=_number(int, 0), default=T.p_input_size, help=f'side P sees patches at; 0 = the patch as it is (default: {T.p_input_size})')
-    p.add_argument('--iterations', type=_limited(T, 'iterations', int), default=T.iterations, help=f'(default: {T.iterations}, the paper)')
-    p.add_argument('--batch-size', type=_limited(T, 'batch_size', int), default=T.batch_size, help=f'(default: {T.batch_size}, the paper)')
-    p.add_argument('--lr', type=_limited(T, 'lr', float), default=T.lr, help=f'Adam learning rate (default: {T.lr}, the paper)')
-    p.add_argument('--weight-decay', type=_limited(T, 'weight_decay', float), default=T.weight_decay, help=f'(default: {T.weight_decay}, the paper)')
-    p.add_argument('--lambda-k', type=_limited(T, 'lambda_k', float), default=T.lambda_k, help=f'knowledge distillation weight (default: {T.lambda_k})')
-    p.add_argument('--lambda-m', type=_limited(T, 'lambda_m', float), default=T.lambda_m, help=f'metric learning weight (default: {T.lambda_m})')
-    p.add_argument('--lambda-c', type=_limited(T, 'lambda_c', float), default=T.lambda_c, help=f'compactness weight (default: {T.lambda_c})')
-    p.add_argument('--margin', type=_limited(T, 'margin', float), default=T.margin, help=f'triplet margin delta (default: {T.margin}; not given in the paper)')
-    p.add_argument('--compactness', choices=COMPACTNESS_FORMS, default=T.compactness, help=f"form of the compactness loss (default: {T.compactness}, the paper's)")
+    _teacher_options(p)
     p.add_argument('--checkpoint-every', type=_number(int, 1), default=1000, help='steps between saved states (default: 1000)')
     _common(p); p.set_defaults(func=cmd_pretrain_teacher)
 
@@ -312,15 +330,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--out', required=True, help='run folder to write')
     p.add_argument('--resume', action='store_true', help='continue an interrupted run in --out (the same teachers, images and options)')
     p.add_argument('--overwrite', action='store_true', help='replace a run in --out')
-    p.add_argument('--students', type=_limited(S, 'M', int), default=S.M, help=f'M, students per teacher (default: {S.M}, the paper on MVTec AD)')
-    p.add_argument('--epochs', type=_limited(S, 'epochs', int), default=S.epochs, help=f'(default: {S.epochs}, the paper)')
-    p.add_argument('--batch-size', type=_limited(S, 'batch_size', int), default=S.batch_size, help=f'(default: {S.batch_size}, the paper)')
-    p.add_argument('--lr', type=_limited(S, 'lr', float), default=S.lr, help=f'Adam learning rate (default: {S.lr}, the paper)')
-    p.add_argument('--weight-decay', type=_limited(S, 'weight_decay', float), default=S.weight_decay, help=f'(default: {S.weight_decay}, the paper)')
-    p.add_argument('--image-size', type=_limited(S, 'image_size', int), default=MVTEC_IMAGE_SIZE, help='images are resized to this side (default: 256, the paper)')
-    p.add_argument('--val-fraction', type=_number(float, 0, 1, 'a share of the training images', open_hi=True), default=VAL_FRACTION,
-                   help=f'share of the good training images held out for calibration (default: {VAL_FRACTION})')
-    p.add_argument('--alignment', default=S.alignment, choices=ALIGNMENTS, help=f'descriptor alignment (default: {S.alignment}, the paper)')
+    _student_options(p)
     _common(p); p.set_defaults(func=cmd_train_students)
 
     p = sub.add_parser('sweep', help='train and evaluate every category; spreads over GPUs under torchrun', description='Train, calibrate and evaluate every category (MVTec AD layout) with the given teachers, one run folder per category; resumable; under torchrun the jobs are spread over the processes.')
@@ -328,15 +338,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--data', required=True, help='the folder holding the category folders (MVTec AD root)')
     p.add_argument('--categories', nargs='+', default=['all'], help='categories to run (default: all of MVTec AD found under --data)')
     p.add_argument('--out', required=True, help='the sweep folder (one run folder per category)')
-    p.add_argument('--students', type=_limited(S, 'M', int), default=S.M, help=f'M, students per teacher (default: {S.M}, the paper on MVTec AD)')
-    p.add_argument('--epochs', type=_limited(S, 'epochs', int), default=S.epochs, help=f'(default: {S.epochs}, the paper)')
-    p.add_argument('--batch-size', type=_limited(S, 'batch_size', int), default=S.batch_size, help=f'(default: {S.batch_size}, the paper)')
-    p.add_argument('--lr', type=_limited(S, 'lr', float), default=S.lr, help=f'Adam learning rate (default: {S.lr}, the paper)')
-    p.add_argument('--weight-decay', type=_limited(S, 'weight_decay', float), default=S.weight_decay, help=f'(default: {S.weight_decay}, the paper)')
-    p.add_argument('--image-size', type=_limited(S, 'image_size', int), default=MVTEC_IMAGE_SIZE, help='images are resized to this side (default: 256, the paper)')
-    p.add_argument('--val-fraction', type=_number(float, 0, 1, 'a share of the training images', open_hi=True), default=VAL_FRACTION,
-                   help=f'share of the good training images held out for calibration (default: {VAL_FRACTION})')
-    p.add_argument('--alignment', default=S.alignment, choices=ALIGNMENTS, help=f'descriptor alignment (default: {S.alignment}, the paper)')
+    _student_options(p)
     _common(p); p.set_defaults(func=cmd_sweep)
 
     p = sub.add_parser('evaluate', help='PRO-AUC, pixel and image ROC AUC on an MVTec AD category, as JSON', description='Evaluate a run on the test split of an MVTec AD category (maps upsampled to original resolution) and print one JSON object.')

@@ -302,6 +302,15 @@ class MVTecAD(torch.utils.data.Dataset):
         with Image.open(f) as im: w, h = im.size
         return torch.zeros(h, w, dtype=torch.bool)
 
+    def check_masks(self):
+        "Every mask binary and of its image's size: checked before any compute, so a bad mask stops a run at once."
+        for f, m, _, _ in self.items:
+            if m is None: continue
+            mask = load_mask(m)
+            with Image.open(f) as im: w, h = im.size
+            if mask.shape != (h, w): raise ValueError(f"Mask {m} is {tuple(mask.shape)} but image {f} is {(h, w)}.")
+        return self
+
     def __getitem__(self, i: int) -> dict:
         f, m, label, defect = self.items[i]
         x = load_image(f)

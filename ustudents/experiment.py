@@ -296,7 +296,7 @@ def padded_pixels(side: int, p: int) -> int:
 PEAK_TFLOPS = {   # published dense peaks (FLOPs = 2 multiply-adds): fp32 (TF32 where the GPU has it, as PyTorch's convolutions use) and 16-bit
     'T4': dict(fp32=8.1, amp=65.0), 'L4': dict(fp32=60.0, amp=121.0), 'A100': dict(fp32=156.0, amp=312.0),
     'H100': dict(fp32=495.0, amp=989.0), 'H200': dict(fp32=495.0, amp=989.0)}
-MEASURED_EFFICIENCY = None    # achieved / peak of a student training step on an H200, from nbs/results/gpu_h200.json
+MEASURED_EFFICIENCY = dict(fp32=0.29, amp=0.21)   # achieved / peak of a student training step on an H200 (TF32; bf16), 2026-11-29: nbs/results/gpu_h200.json
 ASSUMED_EFFICIENCY = dict(fp32=0.35, amp=0.20)   # used while no measurement is recorded [assumption]
 
 def gpu_rates() -> tuple[dict, str]:

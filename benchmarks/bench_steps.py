@@ -1,0 +1,67 @@
+"""Where a training step's time goes: data against compute.
+
+    python benchmarks/bench_steps.py [--device cuda] [--side 256]
+
+For a student training step (M = 3, batch 1, the paper's setting) at each receptive field: the time to get the image — decoding
+a 1024-pixel PNG and resizing it (what every epoch cost before images were decoded once), or indexing the preloaded tensor and
+copying it to the device (what `train_run` does now) — against the time of the step's forward and backward passes. And for a
+teacher pre-training step (batch 64): drawing the patch triplets on the CPU against T-hat's and P's passes.
+"""
+import argparse, json, tempfile, time
+from pathlib import Path
+import numpy as np
+import torch
+from PIL import Image
+from ustudents.data import load_image, resize_image, NaturalPatches, sample_photographs
+from ustudents.fdfe import dense_network
+from ustudents.teacher import patch_network, PretrainedP, decoder, amp_dtype, autocast, PATCH_SIZES
+from ustudents.students import Students, normalise, student_loss
+
+def sync(dev):
+    if dev.type == 'cuda': torch.cuda.synchronize()
+
+def timed(fn, dev, repeats):
+    fn(); sync(dev); t = time.perf_counter()
+    for _ in range(repeats): fn()
+    sync(dev); return (time.perf_counter() - t) / repeats
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--device', default='cpu'); ap.add_argument('--side', type=int, default=256); ap.add_argument('--amp', default='auto')
+    ap.add_argument('--repeats', type=int, default=2); ap.add_argument('--json', type=Path, default=None)
+    a = ap.parse_args(); dev = torch.device(a.device); dtype = amp_dtype(dev, a.amp)
+    with tempfile.TemporaryDirectory() as d:
+        f = Path(d) / 'x.png'; Image.fromarray((np.random.default_rng(0).random((1024, 1024, 3)) * 255).astype(np.uint8)).save(f)
+        decode = timed(lambda: resize_image(load_image(f), a.side), torch.device('cpu'), 5)
+    cache = torch.rand(32, 3, a.side, a.side)
+    if dev.type == 'cuda': cache = cache.pin_memory()
+    index = timed(lambda: cache[[5]].to(dev, non_blocking=True), dev, 20)
+    rows = []
+    for p in PATCH_SIZES:
+        torch.manual_seed(0)
+        T, S = dense_network(patch_network(p)).to(dev).eval(), Students(p, 3, seed=0).to(dev)
+        opts = [torch.optim.Adam(s.parameters(), lr=1e-4) for s in S.nets]
+        x = torch.rand(1, 3, a.side, a.side, device=dev); mu, sigma = torch.zeros(128, device=dev), torch.ones(128, device=dev)
+        def step():
+            with torch.no_grad(), autocast(dev, dtype): target = normalise(T(x).float(), mu, sigma)
+            for dn, o in zip(S.dense, opts):
+                with autocast(dev, dtype): pred = dn(x)
+                o.zero_grad(); student_loss(pred.float(), target).backward(); o.step()
+        compute = timed(step, dev, a.repeats)
+        rows.append(dict(p=p, compute_s=compute, decode_s=decode, preloaded_s=index, decode_share=decode / (decode + compute), preloaded_share=index / (index + compute)))
+    print(f"student step, M = 3, batch 1, {a.side}x{a.side}, {dev}, {str(dtype).replace('torch.', '') if dtype else 'float32'}:")
+    print("| p | compute (s) | data by decoding a 1024 px PNG (s) | its share | data from the preloaded tensor (s) | its share |\n|---|---|---|---|---|---|")
+    for r in rows: print(f"| {r['p']} | {r['compute_s']:.3f} | {r['decode_s']:.3f} | {r['decode_share']:.0%} | {r['preloaded_s']:.5f} | {r['preloaded_share']:.2%} |")
+    photos = sample_photographs(); ds = NaturalPatches(photos, 33, 64, seed=0)
+    sample = timed(lambda: ds.batch(0), torch.device('cpu'), 3)
+    T, D, P = patch_network(33).to(dev), decoder().to(dev), PretrainedP(None, 224).to(dev)
+    opt = torch.optim.Adam(list(T.parameters()) + list(D.parameters()), lr=2e-4); b = {k: v.to(dev) for k, v in ds.batch(0).items()}
+    def tstep():
+        with autocast(dev, dtype): l = (D(T(b['p'])).float() - P(b['p']).float()).pow(2).sum(1).mean()
+        opt.zero_grad(); l.backward(); opt.step()
+    teach = timed(tstep, dev, 2)
+    print(f"teacher step, p = 33, batch 64, P at 224: drawing the triplets {sample:.3f} s on one CPU process, T-hat and P {teach:.3f} s on {dev} "
+          f"(with {max(1, round(sample / teach))} or more DataLoader workers the GPU does not wait)")
+    if a.json: a.json.write_text(json.dumps(dict(device=str(dev), side=a.side, student=rows, patch_sampling_s=sample, teacher_step_s=teach), indent=1))
+
+if __name__ == '__main__': main()

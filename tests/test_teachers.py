@@ -1,0 +1,35 @@
+"The teachers that ship with the package: present in the installed package, intact, and what offline.json says they are."
+import hashlib, json
+from pathlib import Path
+import pytest, torch
+import ustudents
+from ustudents.teacher import offline_teacher, offline_teachers, patch_network, PATCH_SIZES, TeacherConfig
+
+SHIPPED = Path(ustudents.__file__).parent / 'teachers'
+
+def test_every_receptive_field_ships_and_matches_its_record():
+    info = offline_teachers()
+    assert sorted(info) == sorted(PATCH_SIZES)
+    for p in PATCH_SIZES:
+        f = SHIPPED / info[p]['file']
+        assert f.stat().st_size < 8 * 2 ** 20                                  # a few MB each (float16)
+        assert hashlib.sha256(f.read_bytes()).hexdigest() == info[p]['sha256']
+        T = offline_teacher(p)
+        assert T.p == p and T.config.p == p and T.provenance == info[p]['provenance']
+        prov = T.provenance
+        assert prov['variant'] in ('metric', 'random-p') and prov['steps'] >= 1000 and 'ImageNet' in prov['note']   # labelled for what it is
+        assert T.arch == T.config.arch                                          # the weights fit the stored configuration
+        x = torch.rand(2, 3, p, p)
+        with torch.inference_mode(): y = T(x)
+        assert y.shape == (2, 128) and torch.isfinite(y).all()
+        untrained = patch_network(p)                                            # pre-trained: its weights are not an initialisation
+        assert any(not torch.equal(a, b) for a, b in zip(T.state_dict().values(), untrained.state_dict().values()))
+
+def test_a_damaged_shipped_teacher_is_refused(tmp_path, monkeypatch):
+    import ustudents.teacher as t
+    for f in SHIPPED.iterdir(): (tmp_path / f.name).write_bytes(f.read_bytes())
+    info = json.loads((SHIPPED / 'offline.json').read_text())
+    f = tmp_path / info['17']['file']; b = bytearray(f.read_bytes()); b[-100] ^= 1; f.write_bytes(bytes(b))
+    monkeypatch.setattr(t, '_shipped', lambda: tmp_path)
+    with pytest.raises(ValueError, match='damaged'): t.offline_teacher(17)
+    assert t.offline_teacher(33).p == 33
