@@ -89,7 +89,9 @@ def test_sixteen_bit_images_are_read_by_their_depth(work, tmp_path):
 
 def _interrupt(args, state: Path, sig=signal.SIGINT):
     "Start the command, send `sig` once its first checkpoint exists, and return its exit code."
-    p = subprocess.Popen([USTUDENTS, *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # as from a terminal: SIGINT at its default, even when the tests were started in the background (where the shell ignores it)
+    p = subprocess.Popen([USTUDENTS, *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     t0 = time.time()
     while not state.exists() and time.time() - t0 < 300 and p.poll() is None: time.sleep(0.1)
     assert p.poll() is None, p.communicate()
