@@ -17,9 +17,9 @@ __all__ = ['D_DESCRIPTOR', 'LEAKY_SLOPE', 'PATCH_SIZES', 'ARCHITECTURES', 'DESCR
            'IMAGENET_MEAN', 'IMAGENET_STD', 'P_INPUT_SIZE', 'P_FEATURES', 'TRIPLET_MARGIN', 'COMPACTNESS_FORMS',
            'COMPACTNESS', 'AMP_MODES', 'TEACHER_STATE_FORMAT', 'TEACHER_FORMAT', 'PatchNetwork', 'patch_network',
            'PretrainedP', 'decoder', 'knowledge_distillation_loss', 'metric_learning_loss', 'correlation_matrix',
-           'compactness_loss', 'range_problem', 'check_value', 'TeacherConfig', 'amp_dtype', 'autocast', 'grad_scaler',
-           'pretrain_teacher', 'atomic_write', 'atomic_save', 'save_teacher', 'load_checkpoint', 'teacher_config',
-           'load_teacher', 'offline_teachers', 'offline_teacher']
+           'compactness_loss', 'effective_rank', 'range_problem', 'check_value', 'TeacherConfig', 'amp_dtype',
+           'autocast', 'grad_scaler', 'pretrain_teacher', 'atomic_write', 'atomic_save', 'save_teacher',
+           'load_checkpoint', 'teacher_config', 'load_teacher', 'offline_teachers', 'offline_teacher']
 
 # %% ../nbs/02_teacher.ipynb #849d0a26
 D_DESCRIPTOR = 128      # d, the descriptor dimension
@@ -159,6 +159,14 @@ def compactness_loss(t: torch.Tensor,           # descriptors, (B, d), B >= 2
     c = correlation_matrix(t)
     off = c - torch.diag(torch.diagonal(c))
     return off.sum() if form == 'signed' else off.abs().sum() if form == 'absolute' else off.pow(2).sum()
+
+# %% ../nbs/02_teacher.ipynb #bcda04a4
+def effective_rank(t: torch.Tensor, # descriptors, (B, d)
+                  ) -> float:
+    "How many directions the descriptors use: exp of the entropy of their correlation spectrum (1 = collapsed, d = decorrelated)."
+    ev = torch.linalg.eigvalsh(correlation_matrix(t.double())).clamp_min(0)    # (d,)
+    share = ev / ev.sum(); share = share[share > 0]
+    return float(torch.exp(-(share * share.log()).sum()))
 
 # %% ../nbs/02_teacher.ipynb #2efe4cbb
 def range_problem(value, lo=None, hi=None, why: str = '', open_lo: bool = False, open_hi: bool = False) -> str|None:
