@@ -25,7 +25,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from ustudents.data import sample_photographs, make_texture_category, MVTecAD, load_image, resize_image, NaturalPatches, REAL_TEXTURES, preload
 from ustudents.fdfe import dense_network
-from ustudents.teacher import (TeacherConfig, pretrain_teacher, patch_network, PretrainedP, correlation_matrix, COMPACTNESS_FORMS, amp_dtype, autocast,
+from ustudents.teacher import (TeacherConfig, pretrain_teacher, patch_network, PretrainedP, correlation_matrix, effective_rank, COMPACTNESS_FORMS, amp_dtype, autocast,
                                save_teacher, PATCH_SIZES)
 from ustudents.students import Students, StudentConfig, normalise, student_loss
 from ustudents.score import anomaly_map, fit
@@ -127,7 +127,7 @@ def phase_compactness(dev, tiny, rec):
         off = c[~torch.eye(128, dtype=bool, device=c.device)]
         out[form] = dict(history=hist, seconds=time.perf_counter() - t0, final_L_k=float(np.mean([h['k'] for h in hist[-5:]])),
                          final_L_c=float(np.mean([h['c'] for h in hist[-5:]])), spectrum=ev.cpu().tolist(),
-                         effective_rank=float(torch.exp(-(pr[pr > 0] * pr[pr > 0].log()).sum())), mean_abs_correlation=float(off.abs().mean()))
+                         effective_rank=effective_rank(t), mean_abs_correlation=float(off.abs().mean()))
         print(f"compactness {form}: L_k {out[form]['final_L_k']:.1f}, L_c {out[form]['final_L_c']:.1f}, effective rank {out[form]['effective_rank']:.1f}", flush=True)
     rec['compactness'] = dict(p=33, batch=64, iterations=iters, P='random ResNet-18 at 224 (no ImageNet weights offline)', forms=out)
 

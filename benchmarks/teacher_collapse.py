@@ -1,12 +1,12 @@
 """Why the offline teachers lost to an untrained one: do their descriptors collapse, and what does that cost?
 
-    python benchmarks/teacher_collapse.py --out nbs/results/teacher_collapse.json                     # about 15 minutes on two cores
+    python benchmarks/teacher_collapse.py --out nbs/results/teacher_collapse.json                     # about 10 minutes on two cores
     python benchmarks/teacher_collapse.py --out X.json --teacher 'old shipped=/path/offline_p17.pt'   # add any saved teacher
 
 Teachers compared at p = 17: an untrained network; two metric-learning teachers pre-trained offline for the same 200 steps
 (batch 64, lambda_m = lambda_c = 1, no P) that differ only in the form of the compactness loss, the paper's signed sum and the
-squared one; the squared one again with lambda_c = 0.002 (the shipped recipe, its terms balanced); the teacher shipped with the
-package. At p = 33: an untrained network and the shipped teacher. And any teacher given with --teacher. Pre-trained teachers are cached in
+squared one; the squared one again with lambda_c = 0.002 (the offline recipe of tools/offline_teachers.py, its terms balanced);
+the teacher shipped with the package. At p = 33: an untrained network and the shipped teacher. And any teacher given with --teacher. Pre-trained teachers are cached in
 --cache, so a second run only measures.
 
 For each teacher, on the teacher study's three textures (brick, grass, gravel from scikit-image, 64 px, 40 training images,

@@ -21,7 +21,7 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT)); sys.path.insert(0, str(ROOT / 'tools'))
 from ustudents.data import sample_photographs, NaturalPatches
-from ustudents.teacher import TeacherConfig, pretrain_teacher, patch_network, correlation_matrix, COMPACTNESS_FORMS, PATCH_SIZES
+from ustudents.teacher import TeacherConfig, pretrain_teacher, patch_network, correlation_matrix, effective_rank, COMPACTNESS_FORMS, PATCH_SIZES
 from ustudents.students import StudentConfig
 from ustudents.experiment import compare_teachers
 from offline_teachers import VARIANTS, ship, SHIPPED
@@ -48,7 +48,7 @@ def compactness(dev, pre, rec):
         off = c[~torch.eye(128, dtype=bool)]
         out[form] = dict(history=hist, seconds=round(time.perf_counter() - t0, 1), final_L_k=float(np.mean([h['k'] for h in hist[-3:]])),
                          final_L_c=float(np.mean([h['c'] for h in hist[-3:]])), spectrum=ev.tolist(),
-                         effective_rank=float(torch.exp(-(share[share > 0] * share[share > 0].log()).sum())),
+                         effective_rank=effective_rank(t),
                          top_share=float(share[0]), mean_correlation=float(off.mean()), mean_abs_correlation=float(off.abs().mean()))
         print(f"compactness {form}: L_k {out[form]['final_L_k']:.1f}, L_c {out[form]['final_L_c']:.1f}, effective rank {out[form]['effective_rank']:.1f}", flush=True)
     rec['compactness'] = dict(p=33, batch=64, d=128, iterations=pre['compactness_iterations'], p_input_size=pre['p_input_size'],
