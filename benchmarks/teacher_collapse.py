@@ -6,8 +6,9 @@
 Teachers compared at p = 17: an untrained network; two metric-learning teachers pre-trained offline for the same 200 steps
 (batch 64, lambda_m = lambda_c = 1, no P) that differ only in the form of the compactness loss, the paper's signed sum and the
 squared one; the squared one again with lambda_c = 0.002 (the offline recipe of tools/offline_teachers.py, its terms balanced);
-the teacher shipped with the package. At p = 33: an untrained network and the shipped teacher. And any teacher given with --teacher. Pre-trained teachers are cached in
---cache, so a second run only measures.
+the teacher shipped with the package (the squared recipe, pre-trained on a CPU). At p = 33: an untrained network and the shipped
+teacher. And any teacher given with --teacher: the record in nbs/results adds the teachers shipped before (signed L_c, 5 000 steps
+on an H200) that way. Pre-trained teachers are cached in --cache, so a second run only measures.
 
 For each teacher, on the teacher study's three textures (brick, grass, gravel from scikit-image, 64 px, 40 training images,
 planted defects):
