@@ -123,7 +123,7 @@ def phase_compactness(dev, tiny, rec):
         T, hist = pretrain_teacher(cfg, photos, device=dev, progress=False, num_workers=0 if tiny else 8, log_every=10)
         held = NaturalPatches(photos, 33, 1024, seed=99).batch(0)['p'].to(dev)
         with torch.no_grad(): t = T.to(dev)(held).float()
-        c = correlation_matrix(t).double(); ev = torch.linalg.eigvalsh(c).flip(0).clamp_min(0); pr = ev / ev.sum()
+        c = correlation_matrix(t).double(); ev = torch.linalg.eigvalsh(c).flip(0).clamp_min(0)
         off = c[~torch.eye(128, dtype=bool, device=c.device)]
         out[form] = dict(history=hist, seconds=time.perf_counter() - t0, final_L_k=float(np.mean([h['k'] for h in hist[-5:]])),
                          final_L_c=float(np.mean([h['c'] for h in hist[-5:]])), spectrum=ev.cpu().tolist(),
