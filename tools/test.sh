@@ -29,7 +29,7 @@ if [ "$total" -eq 0 ]; then echo "FAIL: nbdev_test tested no notebook"; status=1
 [ "$failed" -ne 0 ] && status=1
 
 echo "== 3. pytest: the installed package and its command line"
-python -m pytest -q tests/ || status=1
+python -m pytest -q --durations=15 tests/ || status=1
 
 echo "notebooks: $((total - failed)) passed, $failed failed"
 exit $status

@@ -359,6 +359,8 @@ def make_texture_category(root: str|Path,   # where to write; created if missing
     rng = np.random.default_rng(seed)
     photo = torch.from_numpy(texture_photograph(texture)).permute(2, 0, 1)
     H = photo.shape[1]; split = int(0.6 * H)
+    if not 1 <= crop <= H - split: raise ValueError(f"crop must be between 1 and {H - split}, the height of the photograph's test region (its bottom 40 %); got {crop}. "
+                                                    f"For larger images, raise size rather than crop.")
     others = [o for o in REAL_TEXTURES if o != texture]
     def cut(img, lo, hi):
         y, x = rng.integers(lo, hi - crop + 1), rng.integers(0, img.shape[2] - crop + 1)
