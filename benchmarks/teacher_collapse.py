@@ -72,8 +72,8 @@ def measure(T, data: dict) -> dict:
         r['effective_rank'][tex] = effective_rank(f_train.permute(0, 2, 3, 1).reshape(-1, 128)[::7])
         score = nearest_distance(f_train, f_test)
         r['pro_auc'][tex] = pro_auc(score, masks)
-        r['pro_auc_per_defect'][tex] = {k: pro_auc(score[(kinds == 'good') | (kinds == k)], masks[(kinds == 'good') | (kinds == k)])   # the good images and one defect
-                                        for k in DEFECTS}
+        one = {k: (kinds == 'good') | (kinds == k) for k in DEFECTS}                     # the good images and one defect's
+        r['pro_auc_per_defect'][tex] = {k: pro_auc(score[sel], masks[sel]) for k, sel in one.items()}
     r['mean_pro_auc'] = float(np.mean(list(r['pro_auc'].values()))); r['mean_effective_rank'] = float(np.mean(list(r['effective_rank'].values())))
     r['mean_pro_auc_per_defect'] = {k: float(np.mean([v[k] for v in r['pro_auc_per_defect'].values()])) for k in DEFECTS}
     return r
@@ -83,17 +83,18 @@ def main():
     ap.add_argument('--out', type=Path, required=True); ap.add_argument('--cache', type=Path, default=Path('/tmp/ustudents_collapse'))
     ap.add_argument('--teacher', action='append', default=[], help="NAME=PATH of a saved teacher to add (its p is read from the file)")
     a = ap.parse_args()
-    untrained = {p: (torch.manual_seed(0), patch_network(p))[1] for p in (17, 33, 65)}     # each drawn right after seeding, as in the study
+    drawn = lambda p, seed=0: (torch.manual_seed(seed), patch_network(p))[1]               # an untrained teacher, drawn right after seeding, as in the study
+    untrained = {p: drawn(p) for p in (17, 33, 65)}
     S = {p: offline_teacher(p) for p in (17, 33, 65)}
     shipped = lambda p: f"shipped ({S[p].provenance['variant']}, {S[p].config.compactness} L_c weighted {S[p].config.lambda_c:g}, {S[p].provenance['steps']} steps)"
     teachers = {(17, 'untrained'): untrained[17], (17, f'metric, signed L_c, {STEPS} steps'): trained('signed', a.cache),
                 (17, f'metric, squared L_c, {STEPS} steps'): trained('squared', a.cache),
                 (17, f'metric, squared L_c weighted 0.002, {STEPS} steps'): trained('squared', a.cache, 0.002),
                 (17, f'metric, squared L_c weighted 0.002, {STEPS} steps, seed 1'): trained('squared', a.cache, 0.002, seed=1), (17, shipped(17)): S[17]}
-    for s in (1, 2): teachers[17, f'untrained, seed {s}'] = (torch.manual_seed(s), patch_network(17))[1]
+    for s in (1, 2): teachers[17, f'untrained, seed {s}'] = drawn(17, s)
     teachers[33, 'untrained'] = untrained[33]; teachers[33, shipped(33)] = S[33]
     teachers[65, 'untrained'] = untrained[65]; teachers[65, shipped(65)] = S[65]
-    for s in (1, 2): teachers[65, f'untrained, seed {s}'] = (torch.manual_seed(s), patch_network(65))[1]
+    for s in (1, 2): teachers[65, f'untrained, seed {s}'] = drawn(65, s)
     for spec in a.teacher:
         name, path = spec.split('=', 1); T = load_teacher(path); teachers[T.p, name] = T
     data, large = texture_data(), texture_data(LARGE)
