@@ -2,6 +2,7 @@
 
     python benchmarks/teacher_collapse.py --out nbs/results/teacher_collapse.json                     # about 20 minutes on two cores
     python benchmarks/teacher_collapse.py --out X.json --teacher 'old shipped=/path/offline_p17.pt'   # add any saved teacher
+    python benchmarks/teacher_collapse.py --out X.json --add --teacher 'NAME=PATH'   # measure only that one, into the record X.json
 
 Teachers compared at p = 17: an untrained network; two metric-learning teachers pre-trained offline for the same 200 steps
 (batch 64, lambda_m = lambda_c = 1, no P) that differ only in the form of the compactness loss, the paper's signed sum and the
@@ -12,6 +13,10 @@ and the shipped teacher. At p = 65, whose receptive field is larger than 64-pixe
 and 2 and the shipped teacher, on the same textures at 96 pixels (crops of twice the side, so each pixel covers as much of
 the photograph as before). And any teacher given with --teacher: the record in nbs/results adds the teachers shipped before
 (signed L_c, 5 000 steps on an H200) that way. Pre-trained teachers are cached in --cache, so a second run only measures.
+Two trajectories were added to that record with --add, each row with the configuration it was pre-trained with: at p = 17
+the compactness term alone (lambda_m = 0, squared, weighted 0.002) after 200, 400 and 600 steps; at p = 65 the shipped recipe
+continued to 300 and 450 steps (python tools/offline_teachers.py --patch-sizes 65 --iterations N --state S --out DIR). A run
+without --add rewrites the record: add them again, or 02_teacher will miss them.
 
 For each teacher, on the teacher study's three textures (brick, grass, gravel from scikit-image, 64 px -- 96 px for p = 65 --,
 40 training images, planted defects):
@@ -22,6 +27,7 @@ For each teacher, on the teacher study's three textures (brick, grass, gravel fr
   which defects a teacher's training made it better or worse at.
 """
 import argparse, json, sys, tempfile, time
+from dataclasses import asdict
 from pathlib import Path
 import numpy as np
 import torch
@@ -82,7 +88,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--out', type=Path, required=True); ap.add_argument('--cache', type=Path, default=Path('/tmp/ustudents_collapse'))
     ap.add_argument('--teacher', action='append', default=[], help="NAME=PATH of a saved teacher to add (its p is read from the file)")
+    ap.add_argument('--add', action='store_true', help="measure only the --teacher ones and add them to the record --out, whose other rows stay as they are")
     a = ap.parse_args()
+    if a.add: return add(a.out, a.teacher)
     drawn = lambda p, seed=0: (torch.manual_seed(seed), patch_network(p))[1]               # an untrained teacher, drawn right after seeding, as in the study
     untrained = {p: drawn(p) for p in (17, 33, 65)}
     S = {p: offline_teacher(p) for p in (17, 33, 65)}
@@ -96,7 +104,7 @@ def main():
     teachers[65, 'untrained'] = untrained[65]; teachers[65, shipped(65)] = S[65]
     for s in (1, 2): teachers[65, f'untrained, seed {s}'] = drawn(65, s)
     for spec in a.teacher:
-        name, path = spec.split('=', 1); T = load_teacher(path); teachers[T.p, name] = T
+        name, path = spec.rsplit('=', 1); T = load_teacher(path); teachers[T.p, name] = T
     data, large = texture_data(), texture_data(LARGE)
     rec = dict(date=time.strftime('%Y-%m-%d'), device=f'cpu, {torch.get_num_threads()} threads', torch=torch.__version__, image_size=SIZE,
                n_train=40, n_test_good=8, n_per_defect=4, teachers={})
@@ -105,5 +113,20 @@ def main():
         print(f"p = {p}, {name}: effective rank {r['mean_effective_rank']:.1f}, nearest-descriptor PRO-AUC {r['mean_pro_auc']:.3f} "
               f"({', '.join(f'{t} {v:.3f}' for t, v in r['pro_auc'].items())}; per defect {', '.join(f'{k} {v:.3f}' for k, v in r['mean_pro_auc_per_defect'].items())})", flush=True)
     a.out.write_text(json.dumps(rec, indent=1) + '\n')
+
+def add(out: Path, specs: list):
+    "Measure the teachers NAME=PATH and add them to the record `out`, in the order of their p; the rows already there are kept."
+    if not out.exists(): raise SystemExit(f"--add needs an existing record; {out} does not exist: run without --add first.")
+    if not specs: raise SystemExit("--add measures the teachers given with --teacher NAME=PATH; none was given.")
+    rec = json.loads(out.read_text()); data = {}
+    for spec in specs:
+        name, path = spec.rsplit('=', 1); T = load_teacher(path); size = LARGE if T.p == 65 else SIZE
+        if size not in data: data[size] = texture_data(size)
+        r = measure(T, data[size]); r['p'] = T.p; r['image_size'] = size; r['date'] = time.strftime('%Y-%m-%d')
+        if getattr(T, 'config', None) is not None: r['config'] = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(T.config).items()}   # how it was pre-trained
+        rec['teachers'][f'p = {T.p}: {name}'] = r
+        print(f"p = {T.p}, {name}: effective rank {r['mean_effective_rank']:.1f}, nearest-descriptor PRO-AUC {r['mean_pro_auc']:.3f}", flush=True)
+    rec['teachers'] = dict(sorted(rec['teachers'].items(), key=lambda kv: kv[1]['p']))
+    out.write_text(json.dumps(rec, indent=1) + '\n')
 
 if __name__ == '__main__': main()
