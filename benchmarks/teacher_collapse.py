@@ -123,7 +123,7 @@ def add(out: Path, specs: list):
         name, path = spec.rsplit('=', 1); T = load_teacher(path); size = LARGE if T.p == 65 else SIZE
         if size not in data: data[size] = texture_data(size)
         r = measure(T, data[size]); r['p'] = T.p; r['image_size'] = size; r['date'] = time.strftime('%Y-%m-%d')
-        if getattr(T, 'config', None) is not None: r['config'] = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(T.config).items()}   # how it was pre-trained
+        if getattr(T, 'config', None) is not None: r['config'] = asdict(T.config)   # how it was pre-trained
         rec['teachers'][f'p = {T.p}: {name}'] = r
         print(f"p = {T.p}, {name}: effective rank {r['mean_effective_rank']:.1f}, nearest-descriptor PRO-AUC {r['mean_pro_auc']:.3f}", flush=True)
     rec['teachers'] = dict(sorted(rec['teachers'].items(), key=lambda kv: kv[1]['p']))
