@@ -13,9 +13,10 @@ and the shipped teacher. At p = 65, whose receptive field is larger than 64-pixe
 and 2 and the shipped teacher, on the same textures at 96 pixels (crops of twice the side, so each pixel covers as much of
 the photograph as before). And any teacher given with --teacher: the record in nbs/results adds the teachers shipped before
 (signed L_c, 5 000 steps on an H200) that way. Pre-trained teachers are cached in --cache, so a second run only measures.
-Two trajectories were added to that record with --add, each row with the configuration it was pre-trained with: at p = 17
-the compactness term alone (lambda_m = 0, squared, weighted 0.002) after 200, 400 and 600 steps; at p = 65 the shipped recipe
-continued to 300 and 450 steps (python tools/offline_teachers.py --patch-sizes 65 --iterations N --state S --out DIR). A run
+Three trajectories were added to that record with --add, each row with the configuration it was pre-trained with: at p = 17
+the compactness term alone (lambda_m = 0, squared, weighted 0.002) after 200, 400 and 600 steps; the shipped recipe at p = 33
+after 200 and 600 steps and at p = 65 continued to 300 and 450 steps (python tools/offline_teachers.py --patch-sizes P
+--iterations N --state S --out DIR). A run
 without --add rewrites the record: add them again, or 02_teacher will miss them.
 
 For each teacher, on the teacher study's three textures (brick, grass, gravel from scikit-image, 64 px -- 96 px for p = 65 --,
