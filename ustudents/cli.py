@@ -11,7 +11,7 @@ import torch
 from .data import (MVTecAD, list_images, load_image, resize_image, make_synthetic_mvtec, natural_images, split_train,
                             NATURAL_SOURCES, VAL_FRACTION, MVTEC_IMAGE_SIZE)
 from .teacher import (TeacherConfig, pretrain_teacher, save_teacher, load_teacher, PATCH_SIZES, COMPACTNESS_FORMS, AMP_MODES,
-                               range_problem, offline_teacher)
+                               range_problem, offline_teacher, P_NETWORKS)
 from .students import StudentConfig
 from .fdfe import ALIGNMENTS
 from .score import anomaly_map
@@ -102,7 +102,8 @@ def cmd_pretrain_teacher(a):
     if world()[0] == 0: _writable_output(out, a.overwrite, 'teacher')
     cfg = TeacherConfig(p=a.patch_size, lambda_k=a.lambda_k, lambda_m=a.lambda_m, lambda_c=a.lambda_c, margin=a.margin, compactness=a.compactness,
                         lr=a.lr, weight_decay=a.weight_decay, batch_size=a.batch_size, iterations=a.iterations,
-                        p_input_size=a.p_input_size or None, p_weights=None if a.p_weights == 'none' else a.p_weights, seed=a.seed).check()
+                        p_input_size=a.p_input_size or None, p_weights=None if a.p_weights == 'none' else a.p_weights, p_network=a.p_network,
+                        pool=a.pool, seed=a.seed).check()
     source = 'photographs' if a.images == 'scikit-image' else a.images
     images = natural_images(source, a.data_root, a.download, min_side=cfg.p, decode=a.decode)
     state = out.with_name(out.name + '.state.pt')
@@ -227,7 +228,7 @@ def cmd_sweep(a):
         print(json.dumps({k: summary[k] for k in ('categories', 'processes', 'mean_pro_auc')}))
 
 # %% ../nbs/08_cli.ipynb #32fcedaa
-DEMO = dict(size=48, n_train=20, n_test_good=6, n_per_defect=3, p=33, students=3, epochs=6, batch_size=4, lr=1e-3, val_fraction=0.2)
+DEMO = dict(size=96, n_train=10, n_test_good=4, n_per_defect=2, p=33, students=3, epochs=5, batch_size=2, lr=1e-3, val_fraction=0.2)
 
 def cmd_demo(a):
     dev, D, out = resolve_device(a.device), DEMO, Path(a.out)
@@ -237,7 +238,7 @@ def cmd_demo(a):
     say = (lambda *m: None) if a.quiet else (lambda *m: print(*m, file=sys.stderr))
     say(f"[1/5] synthetic MVTec-layout data in {out / 'data'}")
     make_synthetic_mvtec(out / 'data', 'synthetic_weave', 'weave', D['size'], D['n_train'], D['n_test_good'], D['n_per_defect'], seed=a.seed)
-    say(f"[2/5] the p={D['p']} teacher shipped with the package (pre-trained offline, without ImageNet)")
+    say(f"[2/5] the p={D['p']} teacher shipped with the package (distilled from an ImageNet network)")
     T = offline_teacher(D['p'])
     say("[3/5] training the students and calibrating on held-out good images")
     kw = dict(image_size=D['size'], val_fraction=D['val_fraction'], seed=a.seed)
@@ -288,7 +289,10 @@ def _student_options(p):
 def _teacher_options(p):
     "The teacher's pre-training options, with the paper's defaults and the library's limits."
     T = TeacherConfig
-    p.add_argument('--p-weights', default='imagenet', help="P's weights: imagenet (download), none (random: testing only) or a .pth file (default: imagenet)")
+    p.add_argument('--p-network', default=T.p_network, choices=sorted(P_NETWORKS), help=f"P's architecture: resnet18 (the paper's; its ImageNet weights download) or "
+                   f"efficientnet_lite0 (its ImageNet weights install with the package; the shipped teachers') (default: {T.p_network})")
+    p.add_argument('--p-weights', default='imagenet', help="P's weights: imagenet (resnet18: download; efficientnet_lite0: installed), none (random: testing only) or a .pth file (default: imagenet)")
+    p.add_argument('--pool', type=_limited(T, 'pool', int), default=T.pool, help=f"draw this many patches once and compute P's targets for them once (a CPU's recipe); 0 = fresh patches every step, the paper (default: {T.pool})")
     p.add_argument('--p-input-size', type=_number(int, 0), default=T.p_input_size, help=f'side P sees patches at; 0 = the patch as it is (default: {T.p_input_size})')
     p.add_argument('--iterations', type=_limited(T, 'iterations', int), default=T.iterations, help=f'(default: {T.iterations}, the paper)')
     p.add_argument('--batch-size', type=_limited(T, 'batch_size', int), default=T.batch_size, help=f'(default: {T.batch_size}, the paper)')
@@ -306,7 +310,7 @@ def build_parser() -> argparse.ArgumentParser:
     ap = _Parser(prog='ustudents', description='Uninformed Students (Bergmann et al., CVPR 2020): student-teacher anomaly detection.')
     sub = ap.add_subparsers(dest='command', required=True, metavar='COMMAND')
 
-    p = sub.add_parser('demo', help='end to end on synthetic data in about a minute on a CPU', description='Run the whole method end to end on synthetic MVTec-layout data and print its metrics.')
+    p = sub.add_parser('demo', help='end to end on synthetic data in one to two minutes on a CPU', description='Run the whole method end to end on synthetic MVTec-layout data and print its metrics.')
     p.add_argument('--out', default='ustudents-demo', help='folder for the data, the run and the figures (default: ustudents-demo)')
     _common(p); p.set_defaults(func=cmd_demo)
 

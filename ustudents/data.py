@@ -15,13 +15,14 @@ from PIL import Image, UnidentifiedImageError
 # %% auto #0
 __all__ = ['IMAGE_EXTENSIONS', 'TEXTURES', 'DEFECTS', 'MVTEC_CATEGORIES', 'MVTEC_GRAYSCALE', 'MVTEC_IMAGE_SIZE', 'VAL_FRACTION',
            'SPLITS', 'MVTEC_URL', 'MVTEC_SHA256', 'MVTEC_LICENSE', 'REAL_TEXTURES', 'ONE_CLASS_SIZE', 'CIFAR_FOLDER',
-           'PLUS_MAX_SHIFT', 'PLUS_NOISE_STD', 'PATCH_SCALES', 'NATURAL_SOURCES', 'HOME_VARIABLE', 'IMAGENETTE_URL',
-           'IMAGENETTE_MD5', 'load_image', 'list_images', 'binary_mask', 'load_mask', 'check_images', 'make_texture',
-           'plant_defect', 'make_synthetic_mvtec', 'resize_image', 'resize_mask', 'split_train', 'MVTecAD', 'preload',
-           'texture_photograph', 'make_texture_category', 'OneClass', 'one_class_mnist', 'one_class_cifar10',
-           'one_class_digits', 'sample_photographs', 'NaturalPatches', 'natural_images', 'home', 'file_digest',
-           'sha256sum', 'download_file', 'verify_and_extract', 'mvtec_missing', 'download_mvtec', 'torchvision_errors',
-           'imagenette_folder', 'write_mnist_files', 'write_cifar10_files', 'write_imagenette_files']
+           'PLUS_MAX_SHIFT', 'PLUS_NOISE_STD', 'PATCH_SCALES', 'NATURAL_SOURCES', 'NATURAL_VARIABLE', 'HOME_VARIABLE',
+           'IMAGENETTE_URL', 'IMAGENETTE_MD5', 'load_image', 'list_images', 'binary_mask', 'load_mask', 'check_images',
+           'make_texture', 'plant_defect', 'make_synthetic_mvtec', 'resize_image', 'resize_mask', 'split_train',
+           'MVTecAD', 'preload', 'texture_photograph', 'make_texture_category', 'OneClass', 'one_class_mnist',
+           'one_class_cifar10', 'one_class_digits', 'sample_photographs', 'NaturalPatches', 'natural_images',
+           'pretraining_source', 'pretraining_images', 'home', 'file_digest', 'sha256sum', 'download_file',
+           'verify_and_extract', 'mvtec_missing', 'download_mvtec', 'torchvision_errors', 'imagenette_folder',
+           'write_mnist_files', 'write_cifar10_files', 'write_imagenette_files']
 
 # %% ../nbs/00_data.ipynb #9d2d4d9e
 IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp')
@@ -544,6 +545,22 @@ def natural_images(source: str|Path,      # 'photographs', 'imagenette', or a fo
         except Exception as e: raise ValueError(f"Cannot read image {f} ({e}); replace it or remove it before pre-training.") from None
         if min(w, h) < min_side: raise ValueError(f"{f} is {w}x{h} pixels, smaller than the {min_side}x{min_side} patches; remove it or use larger images.")
     return [(load_image(f) * 255).round().to(torch.uint8) for f in files] if decode else files
+
+# %% ../nbs/00_data.ipynb #5c8f3d01
+NATURAL_VARIABLE = 'USTUDENTS_NATURAL_IMAGES'
+
+def pretraining_source() -> str:
+    "The name of the full modes' natural images, for file names: the folder $USTUDENTS_NATURAL_IMAGES's name, else 'imagenette'."
+    folder = os.environ.get(NATURAL_VARIABLE)
+    return Path(folder).expanduser().resolve().name if folder else 'imagenette'
+
+def pretraining_images(min_side: int,         # the patch size: smaller images are refused
+                       root: str|Path|None = None, # where Imagenette is or goes; default home('data')
+                      ) -> list:              # the images: decoded (Imagenette), or paths (a folder)
+    "The full modes' natural images: the folder $USTUDENTS_NATURAL_IMAGES (e.g. ImageNet's train/), read from disk as needed, else Imagenette, downloaded if missing and decoded once."
+    folder = os.environ.get(NATURAL_VARIABLE)
+    if folder: return natural_images(Path(folder).expanduser(), min_side=min_side)
+    return natural_images('imagenette', root if root is not None else home('data'), download=True, min_side=min_side, decode=True)
 
 # %% ../nbs/00_data.ipynb #3d4e5f87
 HOME_VARIABLE = 'USTUDENTS_HOME'

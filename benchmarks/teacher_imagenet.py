@@ -1,0 +1,154 @@
+"""The ImageNet-distilled teachers, measured: which compactness form, and what distillation buys the students.
+
+    python benchmarks/teacher_imagenet.py forms --out nbs/results/teacher_forms.json     # p = 17, three forms: about 25 minutes on two cores
+    python benchmarks/teacher_imagenet.py study --out nbs/results/teacher_imagenet.json  # the student study at 128 x 128: about 35 minutes
+
+forms: the shipped recipe (tools/offline_teachers.py, variant imagenet) at p = 17 with each compactness form, the paper's signed sum,
+the absolute and the squared one. For each, measured without any label: the training losses; how much of P's feature a linear map
+can read back from the teacher's descriptor on patches the teacher never saw (least squares fitted on 4 096 fresh patches,
+evaluated on 2 048 others: the share of P's variance left unexplained, 0 = all of it carried); the effective rank of the
+descriptors on those patches and on the textures' training images. Then, reported beside them and not used to choose, the
+students' PRO-AUC at 64 x 64 on the three textures (p = 17, M = 3). The form is chosen by the label-free measurements: the one that
+carries most of P's feature, unless its descriptors collapse (effective rank below COLLAPSED).
+
+study: on the three real textures at 128 x 128 (crops of 128 pixels: the photograph's own scale), the same students (p = 33, M = 3,
+STUDENTS) on an untrained teacher (seeds 0 and 1), on the no-P teacher shipped before (variant metric, benchmarks/teachers/), and
+on the shipped ImageNet-distilled teacher, and, as an ablation, on the same recipe with the signed compactness form that the
+rule of `forms` did not choose; beside them two references that need no students: a Gaussian on EfficientNet-Lite0's
+own features (what distillation can at best carry) and the local-statistics baseline. PRO-AUC per texture and per defect.
+"""
+import argparse, json, platform, sys, tempfile, time
+from pathlib import Path
+import numpy as np
+import torch
+import torch.nn.functional as F
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / 'tools'))
+from ustudents.data import make_texture_category, MVTecAD, preload, sample_photographs, NaturalPatches, REAL_TEXTURES, DEFECTS
+from ustudents.teacher import (TeacherConfig, patch_network, offline_teacher, load_teacher, save_teacher, effective_rank, PretrainedP, lite0_classifier,
+                               COMPACTNESS_FORMS, IMAGENET_MEAN, IMAGENET_STD, D_DESCRIPTOR)
+from ustudents.students import StudentConfig
+from ustudents.score import fit, anomaly_map
+from ustudents.experiment import LocalStatistics
+from ustudents.metrics import pro_auc
+from offline_teachers import train, VARIANTS
+
+COLLAPSED = 10        # an effective rank below this is a collapse (of 128 directions)
+FORM_STUDENTS = StudentConfig(M=3, epochs=6, batch_size=2, lr=1e-3, image_size=64)
+STUDENTS = StudentConfig(M=3, epochs=5, batch_size=2, lr=1e-3, image_size=128)
+N = dict(n_train=20, n_test_good=8, n_per_defect=4)
+
+def texture_data(size: int, crop: int) -> dict:
+    "{texture: (train, val, test images, masks, defect of each test image)}; crops of `crop` pixels of each photograph, resized to `size`."
+    data = {}
+    with tempfile.TemporaryDirectory() as D:
+        for tex in REAL_TEXTURES:
+            cat = make_texture_category(D, tex, size=size, crop=crop, seed=0, **N)
+            tr, va, te = (MVTecAD(D, cat.name, s, image_size=size, seed=0) for s in ('train', 'val', 'test'))
+            data[tex] = (preload(tr), preload(va), preload(te), np.stack([te.original_mask(i).numpy() for i in range(len(te))]), np.array([d for *_, d in te.items]))
+    return data
+
+def scores(maps: np.ndarray, masks: np.ndarray, kinds: np.ndarray) -> dict:
+    "PRO-AUC of the maps over all test images, and per defect (the good images with one defect's)."
+    return dict(all=pro_auc(maps, masks), **{k: pro_auc(maps[(kinds == 'good') | (kinds == k)], masks[(kinds == 'good') | (kinds == k)]) for k in DEFECTS})
+
+def summary(per_texture: dict) -> dict:
+    keys = next(iter(per_texture.values())).keys()
+    return dict(textures=per_texture, mean={k: float(np.mean([v[k] for v in per_texture.values()])) for k in keys})
+
+def students_score(teachers: list, data: dict, cfg: StudentConfig, seed: int = 0) -> dict:
+    "The same students (seeded) on `teachers`, PRO-AUC per texture and per defect."
+    out = {}
+    for tex, (tr, va, te, masks, kinds) in data.items():
+        torch.manual_seed(seed)
+        model = fit(teachers, tr, va, StudentConfig(**{**cfg.__dict__, 'seed': seed}), progress=False, amp=True)
+        out[tex] = scores(anomaly_map(model, te, amp=True).numpy(), masks, kinds)
+    return summary(out)
+
+class Lite0Gaussian:
+    "A Gaussian on EfficientNet-Lite0's ImageNet features (stride 8 and 16, 40 + 112 channels, images upsampled 2x); score = Mahalanobis distance."
+    def __init__(self): self.net = lite0_classifier('imagenet')
+    @torch.no_grad()
+    def features(self, x):                                  # (B, 3, H, W) -> (B, 152, 2H/8, 2W/8)
+        x = F.interpolate(x, scale_factor=2, mode='bilinear', align_corners=False)
+        x = (x - torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1)) / torch.tensor(IMAGENET_STD).view(1, 3, 1, 1)
+        n = self.net; x = n.bn1(n.conv_stem(x)); feats = []
+        for i, b in enumerate(n.blocks[:5]):
+            x = b(x)
+            if i in (2, 4): feats.append(x)
+        return torch.cat([feats[0], F.interpolate(feats[1], size=feats[0].shape[-2:], mode='bilinear', align_corners=False)], 1)
+    def fit(self, train):
+        f = torch.cat([self.features(x) for x in train.split(8)]).double().permute(0, 2, 3, 1).reshape(-1, 152)
+        self.mean = f.mean(0); self.precision = torch.linalg.inv(torch.cov(f.T) + 1e-6 * torch.eye(152, dtype=f.dtype)); return self
+    def __call__(self, x):
+        f = torch.cat([self.features(b) for b in x.split(8)]).double().permute(0, 2, 3, 1) - self.mean
+        d = (f @ self.precision * f).sum(-1).float()[:, None]                     # (B, 1, h, w)
+        return F.interpolate(d, size=x.shape[-2:], mode='bilinear', align_corners=False)[:, 0]
+
+def decodable(T, P, p: int, start: int = 10**6) -> dict:
+    "How much of P's feature a least-squares linear map reads back from T-hat's descriptor on fresh patches; effective rank there."
+    s = NaturalPatches(sample_photographs(), p, 64, seed=0)
+    x = torch.stack([s.triplet(k)[0] for k in range(start, start + 6144)])
+    with torch.no_grad():
+        t = torch.cat([T(b) for b in x.split(512)]).double(); y = torch.cat([P(b) for b in x.split(256)]).double()
+    A = torch.cat([t, torch.ones(len(t), 1, dtype=t.dtype)], 1)
+    W = torch.linalg.lstsq(A[:4096], y[:4096]).solution
+    res = (y[4096:] - A[4096:] @ W).pow(2).sum(); tot = (y[4096:] - y[4096:].mean(0)).pow(2).sum()
+    return dict(unexplained=float(res / tot), effective_rank_patches=effective_rank(t[4096:].float()))
+
+def forms(out: Path, cache: Path):
+    P = PretrainedP('imagenet', VARIANTS['imagenet']['p_input_size'], VARIANTS['imagenet']['p_network'])
+    data = texture_data(64, 128); rec = dict(date=time.strftime('%Y-%m-%d'), device=f'cpu, {torch.get_num_threads()} threads, {platform.machine()}', torch=torch.__version__,
+                                             p=17, recipe=VARIANTS['imagenet'], students=FORM_STUDENTS.__dict__, collapsed_below=COLLAPSED, forms={})
+    torch.manual_seed(0); U = patch_network(17).eval()
+    rec['untrained'] = decodable(U, P, 17)                   # the reference: what a random network's descriptor carries
+    print('untrained', json.dumps(rec['untrained']), flush=True)
+    for form in COMPACTNESS_FORMS:
+        f = cache / f'imagenet_{form}_p17.pt'
+        if f.exists(): T = load_teacher(f)
+        else: T, _ = train('imagenet', 17, compactness=form, progress=False); cache.mkdir(parents=True, exist_ok=True); save_teacher(T, f)
+        T = T.float().eval()
+        r = dict(decodable(T, P, 17), final_losses=T.provenance['final_losses'], seconds=T.provenance['seconds'], steps=T.provenance['steps'])
+        from ustudents.fdfe import dense_network
+        with torch.no_grad(): y = torch.cat([dense_network(T)(v[0]) for v in data.values()])
+        r['effective_rank_textures'] = effective_rank(y.permute(0, 2, 3, 1).reshape(-1, D_DESCRIPTOR)[::7])
+        r['students'] = students_score([T], data, FORM_STUDENTS)
+        rec['forms'][form] = r
+        print(form, json.dumps({k: v for k, v in r.items() if k != 'students'}), 'students', json.dumps(r['students']['mean']), flush=True)
+        out.write_text(json.dumps(rec, indent=1) + '\n')
+    ok = {f: r for f, r in rec['forms'].items() if min(r['effective_rank_patches'], r['effective_rank_textures']) >= COLLAPSED}
+    rec['chosen'] = min(ok, key=lambda f: ok[f]['unexplained']) if ok else None
+    out.write_text(json.dumps(rec, indent=1) + '\n'); print('chosen:', rec['chosen'])
+
+def signed_teacher(p: int, cache: Path):
+    "The shipped recipe with the paper's signed compactness form instead: the form the rule in `forms` did not choose (cached)."
+    f = cache / f'imagenet_signed_p{p}.pt'
+    if f.exists(): return load_teacher(f)
+    T, _ = train('imagenet', p, compactness='signed', progress=False); cache.mkdir(parents=True, exist_ok=True); save_teacher(T, f)
+    return T
+
+def study(out: Path, cache: Path, p: int = 33):
+    data = texture_data(128, 128)
+    def drawn(seed): torch.manual_seed(seed); return patch_network(p)
+    teachers = {'untrained (seed 0)': drawn(0), 'untrained (seed 1)': drawn(1),
+                'no P (metric learning, shipped before)': load_teacher(ROOT / 'benchmarks' / 'teachers' / f'metric_p{p}.pt'),
+                'ImageNet-distilled (shipped)': offline_teacher(p), 'ImageNet-distilled, signed L_c (ablation, not shipped)': signed_teacher(p, cache)}
+    rec = dict(date=time.strftime('%Y-%m-%d'), device=f'cpu, {torch.get_num_threads()} threads, {platform.machine()}', torch=torch.__version__, p=p,
+               image_size=128, crop=128, students=STUDENTS.__dict__, **N, references={}, teachers={})
+    t0 = time.perf_counter(); g = Lite0Gaussian()
+    rec['references']['Gaussian on Lite0 features'] = summary({t: scores(g.fit(tr)(te).numpy(), m, k) for t, (tr, va, te, m, k) in data.items()})
+    rec['references']['local statistics'] = summary({t: scores(LocalStatistics().fit(tr, va)(te).numpy(), m, k) for t, (tr, va, te, m, k) in data.items()})
+    for name, r in rec['references'].items(): print(name, json.dumps(r['mean']), flush=True)
+    rec['references_seconds'] = round(time.perf_counter() - t0, 1)
+    for name, T in teachers.items():
+        t0 = time.perf_counter(); r = students_score([T.float().eval()], data, STUDENTS); r['seconds'] = round(time.perf_counter() - t0, 1)
+        r['provenance'] = getattr(T, 'provenance', None) or 'randomly initialised'
+        rec['teachers'][name] = r; print(name, json.dumps(r['mean']), flush=True)
+        out.write_text(json.dumps(rec, indent=1) + '\n')
+
+if __name__ == '__main__':
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('phase', choices=('forms', 'study')); ap.add_argument('--out', type=Path, required=True)
+    ap.add_argument('--cache', type=Path, default=Path('/tmp/ustudents_imagenet'), help='where the forms phase keeps its teachers')
+    a = ap.parse_args()
+    forms(a.out, a.cache) if a.phase == 'forms' else study(a.out, a.cache)
