@@ -1,7 +1,7 @@
 """The ImageNet-distilled teachers, measured: which compactness form, and what distillation buys the students.
 
     python benchmarks/teacher_imagenet.py forms --out nbs/results/teacher_forms.json     # p = 17, three forms: about 25 minutes on two cores
-    python benchmarks/teacher_imagenet.py study --out nbs/results/teacher_imagenet.json  # the student study at 128 x 128: about 35 minutes
+    python benchmarks/teacher_imagenet.py study --out nbs/results/teacher_imagenet.json  # the student study at 128 x 128: about 40 minutes
 
 forms: the shipped recipe (tools/offline_teachers.py, variant imagenet) at p = 17 with each compactness form, the paper's signed sum,
 the absolute and the squared one. For each, measured without any label: the training losses; how much of P's feature a linear map
