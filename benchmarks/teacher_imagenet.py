@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT / 'tools'))
 from ustudents.data import make_texture_category, MVTecAD, preload, sample_photographs, NaturalPatches, REAL_TEXTURES, DEFECTS
 from ustudents.teacher import (TeacherConfig, patch_network, offline_teacher, load_teacher, save_teacher, effective_rank, PretrainedP, lite0_classifier,
                                COMPACTNESS_FORMS, IMAGENET_MEAN, IMAGENET_STD, D_DESCRIPTOR)
+from ustudents.fdfe import dense_network
 from ustudents.students import StudentConfig
 from ustudents.score import fit, anomaly_map
 from ustudents.experiment import LocalStatistics
@@ -109,7 +110,6 @@ def forms(out: Path, cache: Path):
         else: T, _ = train('imagenet', 17, compactness=form, progress=False); cache.mkdir(parents=True, exist_ok=True); save_teacher(T, f)
         T = T.float().eval()
         r = dict(decodable(T, P, 17), final_losses=T.provenance['final_losses'], seconds=T.provenance['seconds'], steps=T.provenance['steps'])
-        from ustudents.fdfe import dense_network
         with torch.no_grad(): y = torch.cat([dense_network(T)(v[0]) for v in data.values()])
         r['effective_rank_textures'] = effective_rank(y.permute(0, 2, 3, 1).reshape(-1, D_DESCRIPTOR)[::7])
         r['students'] = students_score([T], data, FORM_STUDENTS)
