@@ -314,7 +314,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--out', default='ustudents-demo', help='folder for the data, the run and the figures (default: ustudents-demo)')
     _common(p); p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser('pretrain-teacher', help='pre-train a teacher on natural-image patches', description='Pre-train a patch network T-hat by distilling ResNet-18 on natural-image patches. Resumable: the state is saved every --checkpoint-every steps.')
+    p = sub.add_parser('pretrain-teacher', help='pre-train a teacher on natural-image patches', description='Pre-train a patch network T-hat by distilling P (ResNet-18, or EfficientNet-Lite0 whose weights install with the package) on natural-image patches. Resumable: the state is saved every --checkpoint-every steps.')
     p.add_argument('--patch-size', type=int, choices=PATCH_SIZES, required=True, help='receptive field p')
     p.add_argument('--images', required=True, help=f"{' or '.join(NATURAL_SOURCES)} (torchvision, needs --data-root) or a folder of images (searched recursively, e.g. ImageNet's train/)")
     p.add_argument('--out', required=True, help='teacher checkpoint to write (.pt)')

@@ -20,7 +20,7 @@ __all__ = ['D_DESCRIPTOR', 'LEAKY_SLOPE', 'PATCH_SIZES', 'ARCHITECTURES', 'DESCR
            'PatchNetwork', 'patch_network', 'lite0_names', 'lite0_classifier', 'PretrainedP', 'decoder',
            'knowledge_distillation_loss', 'metric_learning_loss', 'correlation_matrix', 'compactness_loss',
            'effective_rank', 'range_problem', 'check_value', 'TeacherConfig', 'amp_dtype', 'autocast', 'grad_scaler',
-           'patch_pool', 'pretrain_teacher', 'atomic_write', 'atomic_save', 'save_teacher', 'load_checkpoint',
+           'PatchPool', 'pretrain_teacher', 'atomic_write', 'atomic_save', 'save_teacher', 'load_checkpoint',
            'teacher_config', 'load_teacher', 'offline_teachers', 'offline_teacher']
 
 # %% ../nbs/02_teacher.ipynb #849d0a26
@@ -309,7 +309,7 @@ def grad_scaler(device: str|torch.device, dtype: torch.dtype|None) -> torch.amp.
     return torch.amp.GradScaler(torch.device(device).type, enabled=dtype == torch.float16)
 
 # %% ../nbs/02_teacher.ipynb #2a7c9d13
-class patch_pool:
+class PatchPool:
     "A fixed pool of `cfg.pool` patches (triplets if metric learning is on) with P's targets computed once, float16; batches drawn per step from a seeded generator."
     def __init__(self, stream: NaturalPatches, cfg: 'TeacherConfig', P: nn.Module|None, device='cpu', chunk: int = 256):
         self.bs, self.seed, device = cfg.batch_size, cfg.seed, torch.device(device)
@@ -384,7 +384,7 @@ def pretrain_teacher(cfg: TeacherConfig,         # the configuration
         start, history = st['step'], list(st['history'])
     ddp = torch.nn.parallel.DistributedDataParallel(net, device_ids=[device.index] if device.type == 'cuda' else None) if world > 1 else net
     stream = NaturalPatches(images, cfg.p, cfg.batch_size, cfg.patch_scales, cfg.max_shift, cfg.noise_std, seed=cfg.seed, start=start, rank=rank, world_size=world)
-    if cfg.pool: batches = patch_pool(stream, cfg, P if cfg.lambda_k else None, device).batches(start, rank, world)
+    if cfg.pool: batches = PatchPool(stream, cfg, P if cfg.lambda_k else None, device).batches(start, rank, world)
     else: batches = iter(torch.utils.data.DataLoader(stream, batch_size=None, num_workers=num_workers, pin_memory=device.type == 'cuda')) if num_workers else iter(stream)
     def save(step):
         if rank == 0 and checkpoint is not None:
