@@ -189,6 +189,19 @@ def _bad_input(d: Path, tmp: Path, case: str) -> list:
     if case == 'image too small':
         Image.fromarray(np.zeros((10, 12, 3), np.uint8)).save(tmp / 's.png'); return ['predict', '--run', run, tmp / 's.png', '--out', tmp / 'o']
     if case == 'offline imagenette': return pre()[:4] + ['imagenette', '--data-root', tmp / 'nothing'] + pre()[5:]
+    if case == 'non-finite vmax': return ['predict', '--run', run, hole, '--out', tmp / 'o', '--vmax', 'nan']
+    if case == 'vmax below vmin': return ['predict', '--run', run, hole, '--out', tmp / 'o', '--vmin', '2', '--vmax', '1']
+    if case == 'infinite learning rate': return train('--lr', 'inf')
+    if case == 'negative seed': return train('--seed', '-1')
+    if case == 'tiny training images':
+        shutil.copytree(data, tmp / 'data')
+        for f in (tmp / 'data' / 'tiles' / 'train' / 'good').iterdir(): Image.fromarray(np.zeros((10, 10, 3), np.uint8)).save(f)
+        return ['train-students', '--teacher', t17, '--data', tmp / 'data', '--category', 'tiles', '--out', tmp / 'r', *TINY]
+    if case == 'truncated JPEG for pre-training':
+        (tmp / 'nat').mkdir()
+        for i in range(2): Image.fromarray((np.random.default_rng(i).random((40, 40, 3)) * 255).astype(np.uint8)).save(tmp / 'nat' / f'{i}.jpg')
+        jpg = (tmp / 'nat' / '0.jpg').read_bytes(); (tmp / 'nat' / 'cut.jpg').write_bytes(jpg[:len(jpg) // 2])
+        return pre()[:4] + [tmp / 'nat'] + pre()[5:]
     if case == 'unknown shipped teacher': return ['train-students', '--teacher', 'offline:31', '--data', data, '--category', 'tiles', '--out', tmp / 'r']
     raise KeyError(case)
 
@@ -207,7 +220,10 @@ BAD_INPUTS = [   # (case, words the one-line error must contain)
     ('predictions exist', 'pass --overwrite'), ('missing root', 'does not exist. Download it'), ('wrong category', "found ['tiles']"),
     ('missing mask', 'has no mask'), ('empty folder', 'holds no images'), ('foreign checkpoint', 'not a model checkpoint'),
     ('no cuda', 'no usable CUDA GPU'), ('image too small', 'smaller than this model'), ('offline imagenette', 'pass download=True (or --download)'),
-    ('unknown shipped teacher', 'No shipped teacher for p=31'),
+    ('unknown shipped teacher', 'No shipped teacher for p=31'), ('tiny training images', 'smaller than the smallest receptive field (p=17)'),
+    ('truncated JPEG for pre-training', 'cut.jpg'), ('non-finite vmax', 'argument --vmax: must be a finite number; got nan'),
+    ('vmax below vmin', '--vmax 1.0 must be above --vmin 2.0'), ('infinite learning rate', 'argument --lr: must be a finite number'),
+    ('negative seed', 'argument --seed: must be at least 0'),
 ]
 
 @pytest.mark.parametrize('case, words', BAD_INPUTS, ids=[c for c, _ in BAD_INPUTS])
@@ -239,3 +255,12 @@ def test_resume_checks_what_it_resumes(work, tmp_path):
     spelled = [a if a != data else Path('data') / '.' for a in args]
     r = run_cli('train-students', '--teacher', work / 't17.pt', '--out', tmp_path / 'run', '--resume', *spelled, cwd=tmp_path)
     assert r.returncode == 0, r.stderr
+
+def test_pretraining_skips_bad_images_when_asked(tmp_path):
+    "--skip-bad-images drops a truncated JPEG before the first step, says how many it dropped, and pre-trains on the rest."
+    (tmp_path / 'nat').mkdir()
+    for i in range(2): Image.fromarray((np.random.default_rng(i).random((40, 40, 3)) * 255).astype(np.uint8)).save(tmp_path / 'nat' / f'{i}.jpg')
+    jpg = (tmp_path / 'nat' / '0.jpg').read_bytes(); (tmp_path / 'nat' / 'cut.jpg').write_bytes(jpg[:len(jpg) // 2])
+    r = run_cli('pretrain-teacher', '--patch-size', 17, '--images', tmp_path / 'nat', '--out', tmp_path / 't.pt', '--p-weights', 'none', '--p-input-size', 32,
+                '--iterations', 2, '--batch-size', 4, '--skip-bad-images', '--quiet')
+    assert r.returncode == 0 and 'skipped 1 of 3 images' in r.stderr and 'cut.jpg' in r.stderr and (tmp_path / 't.pt').exists(), r.stderr

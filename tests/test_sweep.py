@@ -90,3 +90,21 @@ def test_killed_sweep_is_finished_by_a_relaunch(data):
     r = torchrun('-m', 'ustudents', *sweep_args(data, out, epochs=6)); assert r.returncode == 0, r.stderr[-3000:]
     assert all(f.stat().st_mtime_ns == t for f, t in done.items())   # finished jobs were not redone
     assert len(list(out.glob('*/students/*/student.pt'))) == 8 and json.loads((out / 'sweep.json').read_text())['processes'] == 2
+
+def test_sweep_rerun_with_another_teacher_refuses_then_redoes(data, tmp_path):
+    "A sweep launched again into the same --out with a changed teacher never pairs the old students with it: it refuses, naming the change; --redo retrains."
+    from ustudents.teacher import patch_network, save_teacher
+    from ustudents.experiment import weights_digest, load_run
+    torch.manual_seed(5); other = tmp_path / 'untrained17.pt'; save_teacher(patch_network(17), other)
+    args = lambda teacher: ['sweep', '--teacher', teacher, '--data', data / 'data', '--categories', 'bottle', '--out', tmp_path / 'out',
+                            '--students', 2, '--epochs', 1, '--batch-size', 2, '--image-size', 36, '--val-fraction', 0.2, '--quiet']
+    r = run_cli(*args('offline:17')); assert r.returncode == 0, r.stderr
+    files = {f: f.stat().st_mtime_ns for f in (tmp_path / 'out').rglob('*') if f.is_file()}
+    r = run_cli(*args(other))
+    assert r.returncode != 0 and 'belongs to another run (teacher:' in r.stderr and '--redo' in r.stderr and 'Traceback' not in r.stderr, r.stderr
+    assert {f: f.stat().st_mtime_ns for f in files} == files                                  # nothing finished was touched
+    r = run_cli(*args(other), '--redo'); assert r.returncode == 0, r.stderr
+    run = json.loads((tmp_path / 'out' / 'bottle' / 'run.json').read_text())
+    assert run['teachers'] == [weights_digest(load_teacher(other))]                         # the results describe the model beside them
+    assert weights_digest(load_run(tmp_path / 'out' / 'bottle').scales[0].teacher) == run['teachers'][0]
+    assert all(torch.load(f, weights_only=True)['spec']['teacher'] == run['teachers'][0] for f in (tmp_path / 'out' / 'bottle' / 'students').rglob('student.pt'))

@@ -25,12 +25,12 @@ METHOD_SOURCE = {
     '00_data': ['VAL_FRACTION = '],
 }
 R_CONSTANTS = {
-    '00_data': ['VAL_FRACTION', 'PATCH_SCALES', 'PLUS_MAX_SHIFT', 'PLUS_NOISE_STD', 'ONE_CLASS_SIZE', 'NATURAL_SOURCES'],
+    '00_data': ['VAL_FRACTION', 'PATCH_SCALES', 'PLUS_MAX_SHIFT', 'PLUS_NOISE_STD', 'ONE_CLASS_SIZE', 'MNIST5K_TRAIN', 'NATURAL_SOURCES'],
     '01_fdfe': ['DEFAULT_ALIGNMENT'],
     '02_teacher': ['ARCHITECTURES', 'DESCRIPTOR_ACTIVATION', 'INPUT_NORMALISATION', 'OFFLINE_P', 'P_INPUT_SIZE', 'TRIPLET_MARGIN', 'COMPACTNESS'],
     '05_metrics': ['IMAGE_SCORE'],
     'overview': ['ARCHITECTURES', 'DESCRIPTOR_ACTIVATION', 'INPUT_NORMALISATION', 'OFFLINE_P', 'P_INPUT_SIZE', 'TRIPLET_MARGIN', 'COMPACTNESS', 'PATCH_SCALES',
-                 'VAL_FRACTION', 'ONE_CLASS_SIZE', 'DEFAULT_ALIGNMENT', 'IMAGE_SCORE', 'NATURAL_SOURCES'],
+                 'VAL_FRACTION', 'ONE_CLASS_SIZE', 'MNIST5K_TRAIN', 'DEFAULT_ALIGNMENT', 'IMAGE_SCORE', 'NATURAL_SOURCES'],
 }
 
 def reading_order() -> list[tuple[str, str]]:
@@ -52,6 +52,25 @@ NAV_CSS = """<style>
 #us-side .sec{margin:10px 0 2px;color:#777;font-size:11px;text-transform:uppercase}body{margin-left:230px!important}
 #us-prevnext{display:flex;justify-content:space-between;margin:40px 20px 30px;font:14px sans-serif}#us-prevnext a{color:#24527a}
 </style>"""
+
+def page_links(md: str) -> str:
+    "Markdown links between notebooks, `NN_name.ipynb` or `NN_name.ipynb#anchor`, as links between the built pages (as nbdev's site has them)."
+    return re.sub(r'\]\(([\w-]+)\.ipynb(#[^)\s]*)?\)', lambda m: f"]({page_name(m.group(1))}{m.group(2) or ''})", md)
+
+def pandoc_id(text: str) -> str:
+    "A heading's anchor as Quarto (pandoc) makes it: lower case, spaces to hyphens, only letters, digits, _ - . kept, nothing before the first letter."
+    t = re.sub(r'[^\w\s.-]', '', htmllib.unescape(re.sub(r'<[^>]+>', '', text)).replace('\u00b6', '')).strip().lower()
+    return re.sub(r'^[^a-z]+', '', re.sub(r'\s', '-', t)) or 'section'
+
+def heading_ids(html: str) -> str:
+    "Give every heading the id Quarto would (a repeated one gets -1, -2, ...), so that links written for nbdev's site land here too."
+    seen = {}
+    def one(m):
+        level, old, attrs, inner = m.groups()
+        new = pandoc_id(inner); n = seen.get(new, 0); seen[new] = n + 1
+        new = new if n == 0 else f'{new}-{n}'
+        return f'<h{level} id="{new}"{attrs}>' + inner.replace(f'href="#{old}"', f'href="#{new}"') + f'</h{level}>'
+    return re.sub(r'<h([1-6]) id="([^"]*)"([^>]*)>(.*?)</h\1>', one, html, flags=re.S)
 
 def nav(stem: str, order, titles) -> tuple[str, str]:
     "The sidebar and the prev/next links of page `stem`."
@@ -92,15 +111,16 @@ def build():
     order = [(s, st) for s, st in reading_order() if st in notebooks]
     for stem, nb in notebooks.items():
         for cell in nb.cells:
-            if cell.cell_type == 'markdown': cell.source = re.sub(r'\]\(([\w-]+)\.ipynb\)', r'](\1.html)', cell.source)   # links between pages
+            if cell.cell_type == 'markdown': cell.source = page_links(cell.source)   # links between pages
             if cell.cell_type != 'code': continue
             if re.search(r'^#\|\s*echo:\s*false', cell.source, re.M): cell.metadata.setdefault('tags', []).append('remove_input')
             if re.search(r'^#\|\s*output:\s*false', cell.source, re.M): cell.outputs = []      # e.g. a live widget: the page shows its static twin
             cell.source = '\n'.join(l for l in cell.source.splitlines() if not l.lstrip().startswith('#|')).strip()
             for o in cell.get('outputs', []):   # Quarto-only attributes in show_doc's output
                 if 'data' in o and 'text/markdown' in o['data']:
-                    o['data']['text/markdown'] = re.sub(r'\{target="_blank"[^}]*\}', '', o['data']['text/markdown'])
+                    o['data']['text/markdown'] = page_links(re.sub(r'\{target="_blank"[^}]*\}', '', o['data']['text/markdown']))
         html, _ = ex.from_notebook_node(nb, resources={'metadata': {'name': titles[stem]}})
+        html = heading_ids(html)
         side, prevnext = nav(stem, order, titles)
         html = re.sub(r'(<body[^>]*>)', lambda m: m.group(1) + side, html, count=1)
         html = html.replace('</body>', prevnext + '</body>', 1)
@@ -120,7 +140,7 @@ def check():
     shots = docs / '_shots'; shots.mkdir(parents=True, exist_ok=True)
     flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
              '--disable-component-update', '--disable-sync', '--allow-file-access-from-files', '--virtual-time-budget=15000']
-    failed = 0
+    failed, results, doms = 0, [], {}
     for page in sorted(docs.glob('*.html')):
         with tempfile.TemporaryDirectory() as prof:
             dom = subprocess.run([chrome, *flags, f'--user-data-dir={prof}', '--enable-logging=stderr', '--v=0', '--dump-dom', page.as_uri()],
@@ -148,10 +168,22 @@ def check():
         everything = htmllib.unescape(re.sub(r'<[^>]+>', ' ', re.sub(r'<(script|style)\b.*?</\1>', ' ', html, flags=re.S)))
         unnamed = [c for c in R_CONSTANTS.get(stem, []) if c not in everything]
         if unnamed: problems.append(f'[R] constants not named: {unnamed}')
-        failed += bool(problems)
-        print(json.dumps(dict(page=page.name, title=re.sub('<[^>]+>|\u00b6', '', title.group(1)).strip() if title else None,
-                              figures=n_img, math_rendered=n_math, problems=problems, ok=not problems)))
-    print(f"docs pages: {len(list(docs.glob('*.html'))) - failed} passed, {failed} failed")
+        doms[page.name] = html
+        results.append(dict(page=page.name, title=re.sub('<[^>]+>|\u00b6', '', title.group(1)).strip() if title else None,
+                            figures=n_img, math_rendered=n_math, problems=problems))
+    ids = {name: set(re.findall(r'\bid="([^"]+)"', dom)) for name, dom in doms.items()}
+    for r in results:                   # every link between pages lands: on a page that was built, at an anchor that page has
+        for href in sorted(set(re.findall(r'<a\b[^>]*\bhref="([^"]+)"', doms[r['page']]))):
+            if re.match(r'[a-z][\w+.-]*:', href): continue                      # http:, https:, mailto:, data:
+            target, _, anchor = htmllib.unescape(href).partition('#')
+            name = target or r['page']
+            if name not in ids:
+                if not (docs / target).exists(): r['problems'].append(f'a link to a page that does not exist: {href}')
+            elif anchor and anchor not in ids[name]: r['problems'].append(f'a link to an anchor {name} does not have: {href}')
+    for r in results:
+        r['ok'] = not r['problems']; failed += not r['ok']
+        print(json.dumps(r))
+    print(f"docs pages: {len(results) - failed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
 
 if __name__ == '__main__':

@@ -8,7 +8,7 @@ import argparse, json, sys, time
 from pathlib import Path
 import numpy as np
 import torch
-from .data import (MVTecAD, list_images, load_image, resize_image, make_synthetic_mvtec, natural_images, split_train,
+from .data import (MVTecAD, list_images, check_image_files, as_images, resize_image, make_synthetic_mvtec, natural_images, split_train,
                             NATURAL_SOURCES, VAL_FRACTION, MVTEC_IMAGE_SIZE)
 from .teacher import (TeacherConfig, pretrain_teacher, save_teacher, load_teacher, PATCH_SIZES, COMPACTNESS_FORMS, AMP_MODES,
                                range_problem, offline_teacher, P_NETWORKS)
@@ -41,7 +41,7 @@ class FolderImages(torch.utils.data.Dataset):
         if not self.files: raise ValueError("No images given.")
     def __len__(self): return len(self.files)
     def __getitem__(self, i):
-        x = load_image(self.files[i])
+        x = as_images(self.files[i])[0]
         return resize_image(x, self.size) if self.size else x
 
 def gray_files(files) -> list[Path]:
@@ -105,7 +105,7 @@ def cmd_pretrain_teacher(a):
                         p_input_size=a.p_input_size or None, p_weights=None if a.p_weights == 'none' else a.p_weights, p_network=a.p_network,
                         pool=a.pool, seed=a.seed).check()
     source = 'photographs' if a.images == 'scikit-image' else a.images
-    images = natural_images(source, a.data_root, a.download, min_side=cfg.p, decode=a.decode)
+    images = natural_images(source, a.data_root, a.download, min_side=cfg.p, decode=a.decode, skip_bad=a.skip_bad_images)
     state = out.with_name(out.name + '.state.pt')
     if state.exists() and not a.quiet: print(f"note: resuming the pre-training saved in {state}", file=sys.stderr)
     T, hist = pretrain_teacher(cfg, images, device=dev, progress=not a.quiet, checkpoint=state, checkpoint_every=a.checkpoint_every,
@@ -142,18 +142,13 @@ def cmd_train_students(a):
         if not a.category: raise ValueError("--data needs --category NAME.")
         kw = dict(image_size=a.image_size, val_fraction=a.val_fraction, seed=a.seed)
         train_ds, val_ds = MVTecAD(a.data, a.category, 'train', **kw), MVTecAD(a.data, a.category, 'val', **kw)
+        check_image_files(train_ds.files + val_ds.files, min(ps), f'the smallest receptive field (p={min(ps)})')   # the rule of --images and predict
         meta = dict(data=str(Path(a.data).resolve()), category=a.category)
     else:
         files = list_images(a.images)
         gray = gray_files(files)
         if gray and not a.quiet: print(f"note: {len(gray)} gray image(s) in {a.images} are converted to RGB by repeating the channel.", file=sys.stderr)
-        pmin = min(ps)
-        from PIL import Image
-        for f in files:
-            try:
-                with Image.open(f) as im: w, h = im.size
-            except Exception: continue   # load_image reports unreadable files with their own message
-            if min(w, h) < pmin: raise ValueError(f"{f} is {w}x{h} pixels, smaller than the smallest receptive field (p={pmin}); use images of at least {pmin}x{pmin} pixels.")
+        check_image_files(files, min(ps), f'the smallest receptive field (p={min(ps)})')
         tr, va = split_train(files, a.val_fraction, a.seed)
         if not va: raise ValueError(f"{a.images} holds {len(files)} image(s): too few to hold out validation images (need at least 2).")
         train_ds, val_ds, meta = FolderImages(tr, a.image_size), FolderImages(va, a.image_size), dict(images=str(Path(a.images).resolve()))
@@ -172,6 +167,7 @@ def cmd_evaluate(a):
 
 def cmd_predict(a):
     from PIL import Image
+    if a.vmax is not None and a.vmax <= a.vmin: raise ValueError(f"--vmax {a.vmax} must be above --vmin {a.vmin}: the overlay's colours run from --vmin to --vmax.")
     dev = resolve_device(a.device)
     model = load_run(a.run).to(dev)
     files = expand_inputs(a.inputs)
@@ -187,10 +183,9 @@ def cmd_predict(a):
     H, W = model.image_size
     gray = gray_files(files)
     pmin = min(model.patch_sizes)
+    check_image_files(files, pmin, f"this model's smallest receptive field (p={pmin})")   # every input read before the first map is written
     for f in files:
-        x = load_image(f)                                     # (3, H0, W0)
-        if min(x.shape[1:]) < pmin:
-            raise ValueError(f"{f} is {x.shape[2]}x{x.shape[1]} pixels, smaller than this model's smallest receptive field (p={pmin}); use images of at least {pmin}x{pmin} pixels.")
+        x = as_images(f)[0]                                   # (3, H0, W0): the conversion and checks of the library
         if x.shape[1:] != (H, W) and not a.quiet: print(f"note: {f.name} is resized from {x.shape[2]}x{x.shape[1]} to the model's {W}x{H}; its map is upsampled back.", file=sys.stderr)
         m = anomaly_map(model, resize_image(x, (H, W)), amp=a.amp, tile=a.tile)[0]
         m = torch.nn.functional.interpolate(m[None, None], size=tuple(x.shape[1:]), mode='bilinear', align_corners=False)[0, 0] if m.shape != x.shape[1:] else m
@@ -218,7 +213,8 @@ def cmd_sweep(a):
     if missing: raise FileNotFoundError(f"{root / missing[0]} does not exist; the categories under {root} are {sorted(p.name for p in root.iterdir() if (p / 'train').is_dir())}.")
     _check_writable(Path(a.out))
     t0 = time.perf_counter()
-    res = sweep(teachers, root, cats, _student_cfg(a, a.image_size), a.out, device=dev, amp=a.amp, val_fraction=a.val_fraction, seed=a.seed, progress=not a.quiet)
+    res = sweep(teachers, root, cats, _student_cfg(a, a.image_size), a.out, device=dev, amp=a.amp, val_fraction=a.val_fraction, seed=a.seed, progress=not a.quiet,
+                redo=a.redo)
     rank, n = world()
     if rank == 0:
         from ustudents.experiment import write_json, machine
@@ -270,7 +266,7 @@ def _common(p, compute=True):
                        help='mixed precision: auto = bf16 on GPUs with bf16 tensor cores, fp16 on older GPUs, off on a CPU (default: auto)')
         p.add_argument('--num-workers', type=_number(int, 0), default=0, help='processes loading images (default: 0, in the main process)')
     p.add_argument('--device', default='auto', help='auto (CUDA, then MPS, then CPU), cpu, cuda or mps (default: auto)')
-    p.add_argument('--seed', type=int, default=0, help='random seed (default: 0)')
+    p.add_argument('--seed', type=_number(int, 0), default=0, help='random seed (default: 0)')
     p.add_argument('--quiet', action='store_true', help='no progress bars or notes')
 
 def _student_options(p):
@@ -322,6 +318,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--data-root', default=None, help='where torchvision datasets are (or are downloaded to)')
     p.add_argument('--download', action='store_true', help='download the torchvision dataset if missing')
     p.add_argument('--decode', action='store_true', help='decode every image once into memory (uint8): no decoding per patch; about 3.9 GB for Imagenette')
+    p.add_argument('--skip-bad-images', action='store_true', help='skip images that cannot be read or are smaller than the patch, and say how many (default: stop before the first step)')
     _teacher_options(p)
     p.add_argument('--checkpoint-every', type=_number(int, 1), default=1000, help='steps between saved states (default: 1000)')
     _common(p); p.set_defaults(func=cmd_pretrain_teacher)
@@ -337,11 +334,12 @@ def build_parser() -> argparse.ArgumentParser:
     _student_options(p)
     _common(p); p.set_defaults(func=cmd_train_students)
 
-    p = sub.add_parser('sweep', help='train and evaluate every category; spreads over GPUs under torchrun', description='Train, calibrate and evaluate every category (MVTec AD layout) with the given teachers, one run folder per category; resumable; under torchrun the jobs are spread over the processes.')
+    p = sub.add_parser('sweep', help='train and evaluate every category; spreads over GPUs under torchrun', description='Train, calibrate and evaluate every category (MVTec AD layout) with the given teachers, one run folder per category; resumable as the same run (--redo redoes what another run left in --out); under torchrun the jobs are spread over the processes.')
     p.add_argument('--teacher', action='append', required=True, help="teacher checkpoint, or offline:17 / offline:33 / offline:65; repeat for multi-scale")
     p.add_argument('--data', required=True, help='the folder holding the category folders (MVTec AD root)')
     p.add_argument('--categories', nargs='+', default=['all'], help='categories to run (default: all of MVTec AD found under --data)')
     p.add_argument('--out', required=True, help='the sweep folder (one run folder per category)')
+    p.add_argument('--redo', action='store_true', help='redo the work in --out that was done for another run (other teachers, options or images); default: refuse')
     _student_options(p)
     _common(p); p.set_defaults(func=cmd_sweep)
 
@@ -360,8 +358,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--out', required=True, help='folder for the maps and overlays')
     p.add_argument('--overwrite', action='store_true', help='replace maps and overlays already in --out')
     p.add_argument('--format', default='npy', choices=('npy', 'tiff'), help='raw score format (default: npy)')
-    p.add_argument('--vmin', type=float, default=0.0, help='overlay: scores at or below are not coloured (default: 0)')
-    p.add_argument('--vmax', type=float, default=None, help="overlay: score of the strongest colour (default: each map's maximum)")
+    p.add_argument('--vmin', type=_number(float), default=0.0, help='overlay: scores at or below are not coloured (default: 0)')
+    p.add_argument('--vmax', type=_number(float), default=None, help="overlay: score of the strongest colour, above --vmin (default: each map's maximum)")
     p.add_argument('--tile', type=_number(int, 1), default=None, help='evaluate in tiles of this many pixels (same maps, less memory)')
     _common(p); p.set_defaults(func=cmd_predict)
     return ap

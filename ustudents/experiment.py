@@ -9,7 +9,7 @@ from dataclasses import asdict
 from pathlib import Path
 import numpy as np
 import torch
-from .data import MVTecAD, preload, check_images, home, make_texture_category, REAL_TEXTURES
+from .data import MVTecAD, preload, check_images, check_image_files, home, make_texture_category, REAL_TEXTURES
 from .teacher import (ARCHITECTURES, PatchNetwork, TeacherConfig, atomic_save, atomic_write, load_checkpoint, load_teacher,
                                P_INPUT_SIZE, amp_dtype, check_value, patch_network)
 from .students import Students, StudentConfig, train_students
@@ -18,12 +18,13 @@ from .metrics import pixel_scores, pro_auc_of, pixel_auroc_of, image_auroc, imag
 
 # %% auto #0
 __all__ = ['MANIFEST', 'STATE_FORMAT', 'RESNET18_MACS', 'BACKWARD', 'PEAK_TFLOPS', 'MEASURED_EFFICIENCY', 'ASSUMED_EFFICIENCY',
-           'MVTEC_TRAIN_IMAGES', 'MVTEC_TEST_IMAGES', 'MVTEC_SIDE', 'MVTEC_BUDGETS', 'ONECLASS_BUDGETS',
-           'STUDENT_FORMAT', 'record_artefact', 'artefact_ok', 'forget_artefact', 'write_json', 'weights_digest',
-           'images_fingerprint', 'run_done', 'train_run', 'load_run', 'run_metrics', 'save_maps', 'load_maps',
-           'evaluate_run', 'LocalStatistics', 'compare_teachers', 'dense_macs_per_pixel', 'patch_macs', 'padded_pixels',
-           'gpu_rates', 'measure_rate', 'plan_mvtec', 'plan_oneclass', 'estimate', 'cost_table', 'world',
-           'init_distributed', 'student_job', 'category_job', 'sweep', 'machine', 'run_record']
+           'MVTEC_TRAIN_IMAGES', 'MVTEC_TEST_IMAGES', 'MVTEC_SIDE', 'RECONSTRUCTED', 'MVTEC_BUDGETS',
+           'ONECLASS_BUDGETS', 'STUDENT_FORMAT', 'record_artefact', 'artefact_ok', 'forget_artefact', 'write_json',
+           'weights_digest', 'images_fingerprint', 'run_done', 'train_run', 'load_run', 'run_metrics', 'save_maps',
+           'load_maps', 'evaluate_run', 'LocalStatistics', 'nearest_neighbour_score', 'compare_teachers',
+           'dense_macs_per_pixel', 'patch_macs', 'padded_pixels', 'gpu_rates', 'measure_rate', 'plan_mvtec',
+           'plan_oneclass', 'estimate', 'cost_table', 'world', 'init_distributed', 'student_job', 'category_job',
+           'sweep', 'machine', 'run_record']
 
 # %% ../nbs/07_experiment.ipynb #62fc76b8
 MANIFEST = 'manifest.json'
@@ -244,6 +245,15 @@ class LocalStatistics:
         "Anomaly maps of `x`, in validation standard deviations."
         return (self._distance(x) - self.mu) / self.sigma
 
+# %% ../nbs/07_experiment.ipynb #d52f3ba1
+def nearest_neighbour_score(train: torch.Tensor,  # (N, C, H, W) anomaly-free training images
+                            test: torch.Tensor,   # (B, C, H, W) images to score
+                            chunk: int = 1024) -> np.ndarray:  # (B,)
+    "The 1-NN baseline: the Euclidean distance from each test image to its nearest training image, in pixel space."
+    a, b = check_images(train).flatten(1).double(), check_images(test).flatten(1).double()
+    if a.shape[1] != b.shape[1]: raise ValueError(f"train and test images must have the same shape; got {tuple(train.shape[1:])} and {tuple(test.shape[1:])}.")
+    return torch.cat([torch.cdist(b[i:i + chunk], a).min(1).values for i in range(0, len(b), chunk)]).numpy()
+
 # %% ../nbs/07_experiment.ipynb #dbfb0997
 def compare_teachers(candidates: dict,            # {name: {p: PatchNetwork}}: the teachers to compare, one per receptive field
                      textures: tuple = REAL_TEXTURES,
@@ -329,6 +339,14 @@ MVTEC_TEST_IMAGES = dict(bottle=83, cable=150, capsule=132, carpet=117, grid=78,
 MVTEC_SIDE = dict(bottle=900, cable=1024, capsule=1000, carpet=1024, grid=1024, hazelnut=1024, leather=1024, metal_nut=700,
                   pill=800, screw=1024, tile=840, toothbrush=1024, transistor=1024, wood=1024, zipper=1024)
 
+RECONSTRUCTED = {   # what every run here does differently from the paper, whatever its budget (each is a named [R] constant where it is decided)
+    'mvtec': "pre-training on Imagenette or your ImageNet folder, not ImageNet; P sees patches resized to P_INPUT_SIZE; the p = 17 and p = 33 "
+             "stacks reconstructed (ARCHITECTURES); a VAL_FRACTION validation split of train/good; the image score MVTEC_IMAGE_SCORE; mixed precision on a GPU",
+    'oneclass': "pre-training on Imagenette or your ImageNet folder, not ImageNet; P sees patches resized to P_INPUT_SIZE; the p = 33 stack reconstructed "
+                "(ARCHITECTURES); a tenth of each class held out for validation; the students' training length and batch size (the paper gives none); "
+                "28-pixel digits padded to ONE_CLASS_SIZE; the image score IMAGE_SCORE; mixed precision on a GPU",
+}
+
 MVTEC_BUDGETS = {   # named runs; every field not given is the paper's
     'paper': dict(),
     'one-category': dict(categories=('carpet',), why='one category instead of 15'),
@@ -403,12 +421,13 @@ def estimate(plan: dict,              # from `plan_mvtec` or `plan_oneclass`
     ram = dict(training_gb=max(plan['train_images'].values()) * 3 * side * side * 4 / 1e9 + 1.5,
                evaluation_gb=max(plan['test_images'].values()) * orig * orig * 5 / 1e9 + 1.5,
                imagenette_decoded_gb=3.9)
-    return dict(budget=plan['budget'], deviations=plan['deviations'], macs=stages, total_macs=total, hours=hours, rate_source=source,
+    return dict(budget=plan['budget'], deviations=plan['deviations'], reconstructed=RECONSTRUCTED.get(plan['experiment']), macs=stages, total_macs=total, hours=hours, rate_source=source,
                 amp=amp, disk=disk, ram=ram)
 
 def cost_table(est: dict) -> str:
     "The estimate as Markdown, for the notebooks."
-    lines = [f"**Budget `{est['budget']}`** — " + (f"deviates from the paper: {est['deviations']}." if est['deviations'] else "the paper's setting."), '',
+    lines = [f"**Budget `{est['budget']}`** — " + (f"shortened: {est['deviations']}." if est['deviations'] else "the paper's budget.") +
+             (f" Like every run here it reconstructs what the paper does not give, or cannot be had: {est['reconstructed']}." if est.get('reconstructed') else ''), '',
              '| stage | multiply-adds |', '|---|---|'] + [f"| {k.replace('_', ' ')} | {v:.2e} |" for k, v in est['macs'].items()] + \
             [f"| **total** | **{est['total_macs']:.2e}** |", '', f"| GPU ({'mixed precision' if est['amp'] else 'fp32'}) | hours |", '|---|---|'] + \
             [f"| {g} | {h:.1f} |" for g, h in est['hours'].items()] + ['', f"Rates: {est['rate_source']}. Disk: about {sum(est['disk'].values()):.1f} GB "
@@ -437,17 +456,25 @@ def init_distributed() -> torch.device|None:
 def _barrier():
     if world()[1] > 1: torch.distributed.barrier()
 
+def _stale(path: Path, old: dict, new: dict, redo: bool) -> bool:
+    "Whether the work saved in `path` (made for `old`) must be redone for `new`: False if they agree; True if not and `redo`; else an error naming the difference."
+    diff = _first_difference(old, new)
+    if diff and not redo: raise ValueError(f"{path} belongs to another run ({diff}); rerun with --redo (redo=True) to redo what changed, or choose another --out.")
+    return diff is not None
+
 def student_job(teacher: PatchNetwork, train_x: torch.Tensor, cfg: StudentConfig, k: int, folder: str|Path,
-                device='cpu', amp: bool|str = 'auto', progress: bool = False) -> Path:
-    "Train student k of the ensemble alone into `folder`/student.pt, checkpointed every epoch; nothing to do if it is there and intact."
+                device='cpu', amp: bool|str = 'auto', progress: bool = False, redo: bool = False) -> Path:
+    "Train student k of the ensemble alone into `folder`/student.pt, checkpointed every epoch; nothing to do if it is there, intact and of this run."
     folder = Path(folder); f, state = folder / 'student.pt', folder / 'student_state.pt'
-    if artefact_ok(f): return f
-    _check_writable(folder)
     spec = dict(config=asdict(cfg), teacher=weights_digest(teacher), train=images_fingerprint(train_x), student=k)
+    if artefact_ok(f):
+        if not _stale(f, load_checkpoint(f, STUDENT_FORMAT, 'student')['spec'], spec, redo): return f
+        forget_artefact(f)
+    _check_writable(folder)
     resume, seconds = None, 0.0
     if state.exists():
         st = load_checkpoint(state, STATE_FORMAT, 'student state')
-        if st['spec'] == spec: resume, seconds = st['current'], st['seconds']
+        if not _stale(state, st['spec'], spec, redo): resume, seconds = st['current'], st['seconds']
     t0 = time.perf_counter()
     save = lambda s: atomic_save(dict(format=STATE_FORMAT, spec=spec, current=s, seconds=seconds + time.perf_counter() - t0), state)
     S, mu, sigma, hist = train_students(teacher, train_x, cfg, device=device, progress=progress, resume=resume, on_epoch=save, amp=amp, which=[k])
@@ -457,20 +484,26 @@ def student_job(teacher: PatchNetwork, train_x: torch.Tensor, cfg: StudentConfig
     return f
 
 def category_job(teachers: list, val_x: torch.Tensor, test_ds, cfg: StudentConfig, folder: str|Path, device='cpu', amp: bool|str = 'auto',
-                 meta: dict|None = None) -> dict:
-    "Assemble a category's model from its students' files, calibrate, save and evaluate it into `folder`; its results (read back if done)."
+                 meta: dict|None = None, redo: bool = False) -> dict:
+    "Assemble a category's model from its students' files, calibrate, save and evaluate it into `folder`; its results (read back if done for this run)."
     folder = Path(folder)
-    if artefact_ok(folder / 'results.json') and run_done(folder, teachers): return json.loads((folder / 'results.json').read_text())
+    files = {f'p{T.p}_s{k}': folder / 'students' / f'p{T.p}_s{k}' / 'student.pt' for T in teachers for k in range(cfg.M)}
+    spec = dict(student_config=asdict(cfg), teachers=[weights_digest(T) for T in teachers], val=images_fingerprint(val_x), test=images_fingerprint(test_ds),
+                students={k: _digest(f) for k, f in files.items()}, **(meta or {}))
+    if artefact_ok(folder / 'results.json') and run_done(folder):
+        done = json.loads((folder / 'run.json').read_text())
+        if not _stale(folder / 'run.json', {k: done.get(k) for k in spec}, spec, redo): return json.loads((folder / 'results.json').read_text())
     scales, seconds = [], 0.0
     for T in teachers:
         S = Students(T.p, cfg.M, cfg.alignment, arch=T.arch)
         for k in range(cfg.M):
-            ck = load_checkpoint(folder / 'students' / f'p{T.p}_s{k}' / 'student.pt', STUDENT_FORMAT, 'student')
+            ck = load_checkpoint(files[f'p{T.p}_s{k}'], STUDENT_FORMAT, 'student')
             S.nets[k].load_state_dict(ck['state_dict']); mu, sigma = ck['mu'], ck['sigma']; seconds += ck['seconds']
         scales.append(Scale(T, S, mu, sigma))
     model = calibrate(UninformedStudents(scales).to(device).eval(), val_x, amp=amp)
-    info = dict(patch_sizes=model.patch_sizes, image_size=list(model.image_size), student_config=asdict(cfg), teachers=[weights_digest(T) for T in teachers],
-                n_val=len(val_x), seconds_training=round(seconds, 1), amp=str(amp_dtype(device, amp)).replace('torch.', ''), **(meta or {}))
+    info = dict(patch_sizes=model.patch_sizes, image_size=list(model.image_size), **spec, n_val=len(val_x), seconds_training=round(seconds, 1),
+                amp=str(amp_dtype(device, amp)).replace('torch.', ''))
+    for f in ('results.json', 'run.json'): forget_artefact(folder / f)         # a model of another run must never sit beside its results
     save_model(model, folder / 'model.pt', extra=info); record_artefact(folder / 'model.pt')
     res, saved = evaluate_run(model, test_ds, amp=amp)
     save_maps(folder / 'maps.npz', **saved)
@@ -484,8 +517,9 @@ def sweep(teachers: list,            # one pre-trained teacher per receptive fie
           cfg: StudentConfig,
           out: str|Path,             # the sweep's folder: one run folder per category
           device='cpu', amp: bool|str = 'auto', val_fraction: float = 0.1, seed: int = 0, progress: bool = False,
+          redo: bool = False,        # redo the work in `out` that was done for another run (else: refuse, naming the difference)
          ) -> dict:                  # {category: results}
-    "Train, calibrate and evaluate every category, spreading the jobs over the processes of a torchrun launch; resumable."
+    "Train, calibrate and evaluate every category, spreading the jobs over the processes of a torchrun launch; resumable, and only as the same run."
     cfg.check(); out = Path(out); rank, n = world()
     data = {}
     def load(cat):
@@ -494,12 +528,15 @@ def sweep(teachers: list,            # one pre-trained teacher per receptive fie
             data[cat] = (preload(MVTecAD(root, cat, 'train', **kw), 'training images'), preload(MVTecAD(root, cat, 'val', **kw), 'validation images'),
                          MVTecAD(root, cat, 'test', image_size=cfg.image_size))
         return data[cat]
+    for cat in categories:                                              # every image of every category read now: a bad one stops the sweep before any job
+        pmin = min(T.p for T in teachers)
+        check_image_files(MVTecAD(root, cat, 'train', val_fraction=0).files + MVTecAD(root, cat, 'test').files, pmin, f'the smallest receptive field (p={pmin})')
     jobs = [(cat, T, k) for cat in categories for T in teachers for k in range(cfg.M)]
     for i, (cat, T, k) in enumerate(jobs):
-        if i % n == rank: student_job(T, load(cat)[0], cfg, k, out / cat / 'students' / f'p{T.p}_s{k}', device=device, amp=amp, progress=progress)
+        if i % n == rank: student_job(T, load(cat)[0], cfg, k, out / cat / 'students' / f'p{T.p}_s{k}', device=device, amp=amp, progress=progress, redo=redo)
     _barrier()                                                           # every student exists before any category is assembled
     for i, cat in enumerate(categories):
-        if i % n == rank: category_job(teachers, load(cat)[1], load(cat)[2], cfg, out / cat, device=device, amp=amp, meta=dict(category=cat))
+        if i % n == rank: category_job(teachers, load(cat)[1], load(cat)[2], cfg, out / cat, device=device, amp=amp, meta=dict(category=cat), redo=redo)
     _barrier()
     return {cat: json.loads((out / cat / 'results.json').read_text()) for cat in categories}
 
@@ -513,5 +550,6 @@ def machine() -> dict:
 def run_record(plan: dict, results: dict, seconds: float, **extra) -> dict:
     "The record an experiment writes: its plan and deviations, the machine, the date, the accumulated seconds and the results."
     return dict(plan={k: v for k, v in plan.items() if k not in ('train_images', 'val_images', 'test_images', 'original_side')},
-                budget=plan['budget'], deviates_from_paper=plan['deviations'], date=str(datetime.date.today()), **machine(),
+                budget=plan['budget'], deviates_from_paper='; '.join(filter(None, [plan['deviations'], RECONSTRUCTED.get(plan['experiment'])])) or None,
+                date=str(datetime.date.today()), **machine(),
                 seconds=round(seconds, 1), **extra, results=results)

@@ -147,7 +147,7 @@ def pro_auc(maps, masks, fpr_limit: float = FPR_LIMIT, upsample: bool = False) -
 
 # %% ../nbs/05_metrics.ipynb #b3fac4da
 IMAGE_SCORES = ('max', 'mean', 'topk')
-IMAGE_SCORE = 'mean'   # the image score of the one-class protocol [R: chosen in the one-class notebook]
+IMAGE_SCORE = 'mean'   # the image score of the one-class protocol [R: fixed by argument before any test: another digit differs everywhere]
 MVTEC_IMAGE_SCORE = 'max'   # MVTec AD's defects are local: an image is as anomalous as its worst spot
 
 def image_score(maps,                    # (N, H, W) maps, or a list of (H, W)

@@ -12,12 +12,12 @@ import torch.nn.functional as F
 from PIL import Image
 from .fdfe import dense_network
 from .teacher import PatchNetwork, patch_network, atomic_save, load_checkpoint, amp_dtype, autocast
-from .students import Students, StudentConfig, train_students, normalise, _batches
-from .data import load_image, check_images, _as_image
+from .students import Students, StudentConfig, train_students, normalise
+from .data import as_images, batches
 
 # %% auto #0
-__all__ = ['MODEL_FORMAT', 'regression_error', 'predictive_variance', 'Scale', 'UninformedStudents', 'calibrate', 'as_images',
-           'anomaly_map', 'fit', 'save_model', 'build_model', 'load_model', 'compile_networks']
+__all__ = ['MODEL_FORMAT', 'regression_error', 'predictive_variance', 'Scale', 'UninformedStudents', 'calibrate', 'anomaly_map',
+           'fit', 'save_model', 'build_model', 'load_model', 'compile_networks']
 
 # %% ../nbs/04_score.ipynb #55ddcfe8
 def regression_error(pred: torch.Tensor,   # student predictions, (M, B, d, H, W)
@@ -104,7 +104,7 @@ def calibrate(model: UninformedStudents, # the model whose validation statistics
     "Set e_mu, e_sigma, v_mu, v_sigma of every scale from anomaly-free validation images."
     acc = torch.zeros(len(model.scales), 2, 3, dtype=torch.float64)      # (scale, e/v, [n, sum, sum of squares])
     size, dtype = None, amp_dtype(model.device, amp)
-    for x in _batches(images, batch_size, num_workers=num_workers):
+    for x in batches(images, batch_size, num_workers=num_workers):
         size = size or tuple(x.shape[-2:])
         if tuple(x.shape[-2:]) != size: raise ValueError(f"Validation images must share one size; got {size} and {tuple(x.shape[-2:])}.")
         x = x.to(model.device)
@@ -122,20 +122,6 @@ def calibrate(model: UninformedStudents, # the model whose validation statistics
     return model
 
 # %% ../nbs/04_score.ipynb #b1278b16
-def as_images(images) -> torch.Tensor:
-    "A (N, 3, H, W) float batch in [0, 1] from a tensor, a PIL image, a path, or a list of them; anything else is refused (`check_images`)."
-    if isinstance(images, (str, Path)): return load_image(images)[None]
-    if isinstance(images, Image.Image): return _as_image(images)[None]
-    if isinstance(images, (list, tuple)):
-        xs = [as_images(i) for i in images]
-        sizes = {tuple(x.shape[1:]) for x in xs}
-        if len(sizes) > 1: raise ValueError(f"Images of different shapes in one call: {sorted(sizes)}; call anomaly_map per size.")
-        return torch.cat(xs)
-    if not isinstance(images, torch.Tensor): raise TypeError(f"Expected a tensor, PIL image, path or list of them; got {type(images).__name__}.")
-    x = images if images.ndim == 4 else images[None] if images.ndim == 3 else None
-    if x is None: raise ValueError(f"Expected an image (3, H, W) or a batch (B, 3, H, W); got shape {tuple(images.shape)}.")
-    return check_images(x)
-
 def _check(model, x):
     if not model.calibrated:
         raise ValueError("The model is not calibrated: call `calibrate(model, validation_images)` with anomaly-free images the students did not train on.")
@@ -148,7 +134,7 @@ def _check(model, x):
 
 @torch.inference_mode()
 def anomaly_map(model: UninformedStudents, # a calibrated model
-                images,                    # (3, H, W), (B, 3, H, W), a PIL image, a path, or a list of them
+                images,                    # (3, H, W), (B, 3, H, W), an array, a PIL image, a path (file or folder), or a list of them
                 parts: bool = False,       # also return e, v, e~, v~ per scale
                 batch_size: int = 8,
                 amp: bool|str = 'auto',    # mixed precision for the networks (see `amp_dtype`): bf16/fp16 on a GPU, off on a CPU
@@ -157,7 +143,7 @@ def anomaly_map(model: UninformedStudents, # a calibrated model
     "The anomaly score of every pixel: the mean over scales of e~ + v~."
     x = as_images(images); _check(model, x)
     dev, dtype, out = model.device, amp_dtype(model.device, amp), {k: [] for k in ('score', 'e', 'v', 'e_tilde', 'v_tilde')}
-    for xb in _batches(x, batch_size):
+    for xb in batches(x, batch_size):
         xb, per = xb.to(dev), {k: [] for k in ('e', 'v', 'e_tilde', 'v_tilde')}
         for s in model.scales:
             e, v = s.parts(xb, dtype, tile); et, vt = s.normalised(e, v)
@@ -204,7 +190,11 @@ def build_model(config: dict) -> UninformedStudents:
     return UninformedStudents(scales, config.get('image_size'))
 
 def load_model(path: str|Path, map_location='cpu') -> UninformedStudents:
-    "Load a model saved by `save_model`."
+    "Load a model saved by `save_model`: its file, or the run folder that holds it as model.pt."
+    path = Path(path)
+    if path.is_dir():
+        if not (path / 'model.pt').is_file(): raise FileNotFoundError(f"{path} is a folder without model.pt; give a run folder written by train-students or train_run, or a file saved by save_model.")
+        path = path / 'model.pt'
     ck = load_checkpoint(path, MODEL_FORMAT, 'model', map_location)
     model = build_model(ck['config'])
     try: model.load_state_dict(ck['state_dict'])

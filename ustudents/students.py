@@ -9,33 +9,13 @@ from dataclasses import dataclass
 import torch
 import torch.nn as nn
 from .fdfe import dense_network, DEFAULT_ALIGNMENT
-from .data import check_images
+from .data import batches
 from .teacher import patch_network, PatchNetwork, amp_dtype, autocast, grad_scaler, check_value
 
 # %% auto #0
 __all__ = ['descriptor_stats', 'Students', 'normalise', 'student_loss', 'StudentConfig', 'train_students']
 
 # %% ../nbs/03_students.ipynb #8da50c9b
-def _image_of(item) -> torch.Tensor:
-    "The (3, H, W) image of a dataset item: a tensor, a dict with 'image', or an (image, label) pair."
-    return item['image'] if isinstance(item, dict) else item[0] if isinstance(item, (tuple, list)) else item
-
-def _take(images, idx) -> torch.Tensor:
-    "Stack the images at positions `idx` of a tensor, list or dataset into (B, 3, H, W)."
-    if isinstance(images, torch.Tensor): return images[torch.as_tensor(idx, dtype=torch.long)]
-    return torch.stack([_image_of(images[j]) for j in idx])
-
-def _stack_images(items) -> torch.Tensor: return torch.stack([_image_of(i) for i in items])
-
-def _batches(images, batch_size: int, order=None, num_workers: int = 0):
-    "Yield (B, 3, H, W) batches in `order` (default: as stored) from a tensor, a list, or a dataset, each checked by `check_images`; datasets may load in `num_workers` processes."
-    if isinstance(images, torch.Tensor) and images.ndim == 3: images = images[None]
-    order = list(range(len(images))) if order is None else list(order)
-    if num_workers > 0 and not isinstance(images, torch.Tensor):
-        for x in torch.utils.data.DataLoader(images, batch_size=batch_size, sampler=order, num_workers=num_workers, collate_fn=_stack_images): yield check_images(x)
-        return
-    for i in range(0, len(order), batch_size): yield check_images(_take(images, order[i:i + batch_size]))
-
 @torch.inference_mode()
 def descriptor_stats(teacher: nn.Module,  # the dense teacher T
                      images,              # anomaly-free training images: (N, 3, H, W), a list, or a dataset
@@ -45,7 +25,7 @@ def descriptor_stats(teacher: nn.Module,  # the dense teacher T
                     ) -> tuple[torch.Tensor, torch.Tensor]:  # mu (d,), sigma (d,)
     "Per-component mean and standard deviation of the teacher's dense descriptors over all training pixels, in one pass."
     n, mean, m2 = 0, None, None
-    for x in _batches(images, batch_size, num_workers=num_workers):
+    for x in batches(images, batch_size, num_workers=num_workers):
         y = teacher(x.to(device)).double()                              # (B, d, H, W)
         y = y.transpose(0, 1).flatten(1)                                # (d, B*H*W)
         nb, mb = y.shape[1], y.mean(1)
@@ -164,7 +144,7 @@ def train_students(teacher: PatchNetwork,  # the pre-trained patch network T-hat
     bar = tqdm(range(start, cfg.epochs), desc=f'students p={teacher.p}', disable=not progress, initial=start, total=cfg.epochs)
     for epoch in bar:
         order, tot, cnt = torch.randperm(n, generator=g), torch.zeros(len(which), device=device), 0
-        for x in _batches(images, cfg.batch_size, order.tolist(), num_workers):
+        for x in batches(images, cfg.batch_size, order.tolist(), num_workers):
             x = x.to(device, non_blocking=True)
             with torch.no_grad(), autocast(device, dtype): target = normalise(T(x).float(), mu, sigma)   # (B, d, H, W)
             for k, (d, opt, sc) in enumerate(zip([S.dense[j] for j in which], opts, scalers)):

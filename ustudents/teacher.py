@@ -11,7 +11,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from .data import NaturalPatches, PATCH_SCALES, PLUS_MAX_SHIFT, PLUS_NOISE_STD
+from .data import NaturalPatches, ImageFiles, check_image_files, PATCH_SCALES, PLUS_MAX_SHIFT, PLUS_NOISE_STD
 
 # %% auto #0
 __all__ = ['D_DESCRIPTOR', 'LEAKY_SLOPE', 'PATCH_SIZES', 'ARCHITECTURES', 'DESCRIPTOR_ACTIVATION', 'INPUT_NORMALISATION',
@@ -223,7 +223,8 @@ def effective_rank(t: torch.Tensor, # descriptors, (B, d)
 # %% ../nbs/02_teacher.ipynb #2efe4cbb
 def range_problem(value, lo=None, hi=None, why: str = '', open_lo: bool = False, open_hi: bool = False) -> str|None:
     "What is wrong with `value` for the range lo..hi (open ends if asked), as 'must be ...; got ...', or None."
-    ok = value == value and (lo is None or (value > lo if open_lo else value >= lo)) and (hi is None or (value < hi if open_hi else value <= hi))
+    if not math.isfinite(value): return f"must be a finite number{': ' + why if why else ''}; got {value}"
+    ok = (lo is None or (value > lo if open_lo else value >= lo)) and (hi is None or (value < hi if open_hi else value <= hi))
     if ok: return None
     if hi is None: rng = f"greater than {lo}" if open_lo else f"at least {lo}"
     elif lo is None: rng = f"less than {hi}" if open_hi else f"at most {hi}"
@@ -367,6 +368,8 @@ def pretrain_teacher(cfg: TeacherConfig,         # the configuration
     from tqdm.auto import tqdm
     cfg.check(); check_value('checkpoint_every', checkpoint_every, 1); check_value('log_every', log_every, 1)
     if checkpoint_every % log_every: raise ValueError(f"checkpoint_every ({checkpoint_every}) must be a multiple of log_every ({log_every}): a checkpoint is written only after its losses were checked.")
+    if isinstance(images, (list, tuple)) and not isinstance(images, ImageFiles) and any(isinstance(f, (str, Path)) for f in images):
+        check_image_files([f for f in images if isinstance(f, (str, Path))], cfg.p, 'the patches')   # a bad file stops the run now, not hours in
     device, (rank, world) = torch.device(device), _world()
     torch.manual_seed(cfg.seed)
     T = patch_network(cfg.p, **cfg.arch).to(device)
@@ -452,6 +455,7 @@ def save_teacher(T: PatchNetwork, path: str|Path, half: bool = False):
 def load_checkpoint(path: str|Path, fmt: str, what: str, map_location='cpu') -> dict:
     "Read a checkpoint written with `atomic_save` and check its format: clear errors for missing, corrupt or foreign files."
     path = Path(path)
+    if path.is_dir(): raise IsADirectoryError(f"The {what} checkpoint {path} is a folder; give the checkpoint file itself (a .pt file).")
     if not path.is_file(): raise FileNotFoundError(f"The {what} checkpoint {path} does not exist.")
     try: ck = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as e: raise ValueError(f"Cannot read the {what} checkpoint {path} ({type(e).__name__}); it is corrupt or not a checkpoint.") from None
