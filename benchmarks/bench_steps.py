@@ -14,7 +14,8 @@ import torch
 from PIL import Image
 from ustudents.data import load_image, resize_image, NaturalPatches, sample_photographs
 from ustudents.fdfe import dense_network
-from ustudents.teacher import patch_network, PretrainedP, decoder, amp_dtype, autocast, PATCH_SIZES
+from ustudents.teacher import patch_network, PretrainedP, decoder, PATCH_SIZES
+from ustudents.core import amp_dtype, autocast
 from ustudents.students import Students, normalise, student_loss
 
 def sync(dev):

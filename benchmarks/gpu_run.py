@@ -25,8 +25,9 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from ustudents.data import sample_photographs, make_texture_category, MVTecAD, load_image, resize_image, NaturalPatches, REAL_TEXTURES, preload
 from ustudents.fdfe import dense_network
-from ustudents.teacher import (TeacherConfig, pretrain_teacher, patch_network, PretrainedP, correlation_matrix, effective_rank, COMPACTNESS_FORMS, amp_dtype, autocast,
+from ustudents.teacher import (TeacherConfig, pretrain_teacher, patch_network, PretrainedP, correlation_matrix, effective_rank, COMPACTNESS_FORMS,
                                save_teacher, PATCH_SIZES)
+from ustudents.core import amp_dtype, autocast
 from ustudents.students import Students, StudentConfig, normalise, student_loss
 from ustudents.score import anomaly_map, fit
 from ustudents.experiment import compare_teachers, dense_macs_per_pixel, padded_pixels, patch_macs, RESNET18_MACS, BACKWARD, PEAK_TFLOPS

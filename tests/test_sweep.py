@@ -36,7 +36,7 @@ def test_data_parallel_teacher_equals_one_process(tmp_path):
 
 RESUME = '''
 import sys
-from ustudents.experiment import init_distributed, world
+from ustudents.core import init_distributed, world
 from ustudents.teacher import TeacherConfig, pretrain_teacher, save_teacher
 from ustudents.data import sample_photographs
 init_distributed()

@@ -10,12 +10,12 @@ import numpy as np
 import torch
 from .data import (MVTecAD, list_images, check_image_files, as_images, resize_image, make_synthetic_mvtec, natural_images, split_train,
                             NATURAL_SOURCES, VAL_FRACTION, MVTEC_IMAGE_SIZE)
-from .teacher import (TeacherConfig, pretrain_teacher, save_teacher, load_teacher, PATCH_SIZES, COMPACTNESS_FORMS, AMP_MODES,
-                               range_problem, offline_teacher, P_NETWORKS)
+from .teacher import TeacherConfig, pretrain_teacher, save_teacher, load_teacher, PATCH_SIZES, COMPACTNESS_FORMS, offline_teacher, P_NETWORKS
+from .core import AMP_MODES, range_problem, check_writable, init_distributed, world
 from .students import StudentConfig
 from .fdfe import ALIGNMENTS
 from .score import anomaly_map
-from .experiment import train_run, evaluate_run, save_maps, load_run, run_done, _check_writable, sweep, init_distributed, world, record_artefact
+from .experiment import train_run, evaluate_run, save_maps, load_run, run_done, sweep, record_artefact
 from .viz import show_anomaly_maps, show_parts, overlay
 
 # %% auto #0
@@ -101,7 +101,7 @@ class _Parser(argparse.ArgumentParser):
 def _writable_output(path: Path, overwrite: bool, what: str):
     "Refuse an existing output unless `overwrite`; make sure its folder can be written, before any compute."
     if path.exists() and not overwrite: raise ValueError(f"{path} exists; pass --overwrite to replace the {what}, or choose another --out.")
-    _check_writable(path.parent)
+    check_writable(path.parent)
 
 def cmd_pretrain_teacher(a):
     dev = init_distributed() or resolve_device(a.device)              # under torchrun: this process's GPU, data-parallel
@@ -187,7 +187,7 @@ def cmd_predict(a):
     outputs = [out / f'{f.stem}.{a.format}' for f in files] + [out / f'{f.stem}_overlay.png' for f in files]
     existing = [o for o in outputs if o.exists()]
     if existing and not a.overwrite: raise ValueError(f"{existing[0]} exists ({len(existing)} output file(s) in all); pass --overwrite to replace them, or choose another --out.")
-    _check_writable(out)
+    check_writable(out)
     H, W = model.image_size
     gray = gray_files(files)
     pmin = min(model.patch_sizes)
@@ -219,7 +219,7 @@ def cmd_sweep(a):
     if not cats: raise ValueError(f"No category folders of MVTec AD under {root}.")
     missing = [c for c in cats if not (root / c).is_dir()]
     if missing: raise FileNotFoundError(f"{root / missing[0]} does not exist; the categories under {root} are {sorted(p.name for p in root.iterdir() if (p / 'train').is_dir())}.")
-    _check_writable(Path(a.out))
+    check_writable(Path(a.out))
     t0 = time.perf_counter()
     res = sweep(teachers, root, cats, _student_cfg(a, a.image_size), a.out, device=dev, amp=a.amp, val_fraction=a.val_fraction, seed=a.seed, progress=not a.quiet,
                 redo=a.redo)
@@ -236,7 +236,7 @@ DEMO = dict(size=96, n_train=10, n_test_good=4, n_per_defect=2, p=33, students=3
 
 def cmd_demo(a):
     dev, D, out = resolve_device(a.device), DEMO, Path(a.out)
-    _check_writable(out)
+    check_writable(out)
     t0 = time.perf_counter()
     torch.manual_seed(a.seed)
     say = (lambda *m: None) if a.quiet else (lambda *m: print(*m, file=sys.stderr))

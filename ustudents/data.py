@@ -12,6 +12,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from PIL import Image, UnidentifiedImageError
+from .core import file_digest
 
 # %% auto #0
 __all__ = ['IMAGE_EXTENSIONS', 'TEXTURES', 'DEFECTS', 'MVTEC_CATEGORIES', 'MVTEC_GRAYSCALE', 'MVTEC_IMAGE_SIZE', 'VAL_FRACTION',
@@ -22,8 +23,8 @@ __all__ = ['IMAGE_EXTENSIONS', 'TEXTURES', 'DEFECTS', 'MVTEC_CATEGORIES', 'MVTEC
            'make_texture', 'plant_defect', 'make_synthetic_mvtec', 'resize_image', 'resize_mask', 'split_train',
            'MVTecAD', 'preload', 'texture_photograph', 'make_texture_category', 'OneClass', 'one_class_mnist',
            'one_class_cifar10', 'one_class_digits', 'mnist5k', 'one_class_mnist5k', 'sample_photographs',
-           'NaturalPatches', 'natural_images', 'pretraining_source', 'pretraining_images', 'home', 'file_digest',
-           'sha256sum', 'download_file', 'verify_and_extract', 'mvtec_missing', 'download_mvtec', 'torchvision_errors',
+           'NaturalPatches', 'natural_images', 'pretraining_source', 'pretraining_images', 'home', 'sha256sum',
+           'download_file', 'verify_and_extract', 'mvtec_missing', 'download_mvtec', 'torchvision_errors',
            'imagenette_folder', 'write_mnist_files', 'write_cifar10_files', 'write_imagenette_files']
 
 # %% ../nbs/00_data.ipynb #9d2d4d9e
@@ -675,13 +676,6 @@ def home(*parts: str) -> Path:
     return Path(os.environ.get(HOME_VARIABLE) or Path.home() / 'ustudents').expanduser().joinpath(*parts)
 
 # %% ../nbs/00_data.ipynb #00c5487e
-def file_digest(path: str|Path, algorithm: str = 'sha256', chunk: int = 1 << 20) -> str:
-    "The hex digest of a file (sha256 or md5)."
-    h = hashlib.new(algorithm)
-    with open(path, 'rb') as f:
-        for b in iter(lambda: f.read(chunk), b''): h.update(b)
-    return h.hexdigest()
-
 def sha256sum(path: str|Path) -> str:
     "The SHA-256 hex digest of a file."
     return file_digest(path, 'sha256')

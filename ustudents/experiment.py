@@ -10,8 +10,9 @@ from pathlib import Path
 import numpy as np
 import torch
 from .data import MVTecAD, preload, check_images, check_image_files, home, make_texture_category, REAL_TEXTURES
-from .teacher import (ARCHITECTURES, PatchNetwork, TeacherConfig, atomic_save, atomic_write, load_checkpoint, load_teacher,
-                               P_INPUT_SIZE, amp_dtype, check_value, patch_network)
+from .core import check_writable, file_digest, world, init_distributed, barrier
+from .teacher import ARCHITECTURES, PatchNetwork, TeacherConfig, load_teacher, P_INPUT_SIZE, patch_network
+from .core import atomic_save, atomic_write, load_checkpoint, amp_dtype, check_value
 from .students import Students, StudentConfig, train_students
 from .score import Scale, UninformedStudents, calibrate, anomaly_map, save_model, load_model
 from .metrics import pixel_scores, pro_auc_of, pixel_auroc_of, image_auroc, image_score, FPR_LIMIT, MVTEC_IMAGE_SCORE
@@ -23,17 +24,10 @@ __all__ = ['MANIFEST', 'STATE_FORMAT', 'RESNET18_MACS', 'BACKWARD', 'PEAK_TFLOPS
            'weights_digest', 'images_fingerprint', 'run_done', 'train_run', 'load_run', 'run_metrics', 'save_maps',
            'load_maps', 'evaluate_run', 'LocalStatistics', 'nearest_neighbour_score', 'compare_teachers',
            'dense_macs_per_pixel', 'patch_macs', 'padded_pixels', 'gpu_rates', 'measure_rate', 'plan_mvtec',
-           'plan_oneclass', 'estimate', 'cost_table', 'world', 'init_distributed', 'student_job', 'category_job',
-           'sweep', 'machine', 'run_record']
+           'plan_oneclass', 'estimate', 'cost_table', 'student_job', 'category_job', 'sweep', 'machine', 'run_record']
 
 # %% ../nbs/07_experiment.ipynb #62fc76b8
 MANIFEST = 'manifest.json'
-
-def _digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for b in iter(lambda: f.read(1 << 20), b''): h.update(b)
-    return h.hexdigest()
 
 def _manifest(folder: Path) -> dict:
     f = Path(folder) / MANIFEST
@@ -43,14 +37,14 @@ def _manifest(folder: Path) -> dict:
 def record_artefact(path: str|Path) -> Path:
     "Record the size and SHA-256 of the finished file `path` in the manifest of its folder."
     path = Path(path); man = _manifest(path.parent)
-    man[path.name] = dict(size=path.stat().st_size, sha256=_digest(path))
+    man[path.name] = dict(size=path.stat().st_size, sha256=file_digest(path))
     atomic_write(path.parent / MANIFEST, lambda f: f.write(json.dumps(man, indent=1).encode()))
     return path
 
 def artefact_ok(path: str|Path) -> bool:
     "True if `path` exists and is exactly the file recorded by `record_artefact`."
     path = Path(path); rec = _manifest(path.parent).get(path.name)
-    return rec is not None and path.is_file() and path.stat().st_size == rec['size'] and _digest(path) == rec['sha256']
+    return rec is not None and path.is_file() and path.stat().st_size == rec['size'] and file_digest(path) == rec['sha256']
 
 def forget_artefact(path: str|Path):
     "Delete `path` and its manifest entry (to make it again)."
@@ -90,13 +84,6 @@ def _first_difference(old: dict, new: dict, prefix: str = '') -> str|None:
             return f"{prefix}{k}: {str(a)[:80]} then, {str(b)[:80]} now"
     return None
 
-def _check_writable(folder: Path):
-    "Fail now, before any compute, if `folder` cannot be created or written."
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        probe = folder / f'.write-test-{os.getpid()}'; probe.write_bytes(b''); probe.unlink()
-    except OSError as e: raise PermissionError(f"Cannot write to {folder} ({e.strerror or e}); choose a folder you can write to.") from None
-
 def run_done(out: str|Path, teachers: list|None = None) -> bool:
     "True if the run folder holds a finished, intact model (trained from these `teachers`, if given)."
     out = Path(out)
@@ -116,7 +103,7 @@ def train_run(teachers: list,               # pre-trained patch networks, one pe
               num_workers: int = 0,
              ) -> UninformedStudents:
     "Train and calibrate a model into the run folder `out`, checkpointing every epoch; resumable after any interruption."
-    cfg.check(); out = Path(out); _check_writable(out)
+    cfg.check(); out = Path(out); check_writable(out)
     state_file = out / 'train_state.pt'
     spec = dict(config=asdict(cfg), patch_sizes=[T.p for T in teachers], teachers=[weights_digest(T) for T in teachers],
                 train=images_fingerprint(train_ds), val=images_fingerprint(val_ds), meta=meta or {})
@@ -439,23 +426,6 @@ def cost_table(est: dict) -> str:
 # %% ../nbs/07_experiment.ipynb #9aaeb0bc
 STUDENT_FORMAT = 'ustudents.student/1'
 
-def world() -> tuple[int, int]:
-    "(rank, number of processes) of this process: (0, 1) unless under torchrun."
-    d = torch.distributed
-    return (d.get_rank(), d.get_world_size()) if d.is_available() and d.is_initialized() else (0, 1)
-
-def init_distributed() -> torch.device|None:
-    "Under torchrun (WORLD_SIZE > 1): join the process group — NCCL on GPUs, gloo on CPUs — and return this process's device; else None."
-    if int(os.environ.get('WORLD_SIZE', '1')) <= 1: return None
-    local = int(os.environ.get('LOCAL_RANK', '0'))
-    if not torch.distributed.is_initialized():
-        if torch.cuda.is_available(): torch.cuda.set_device(local)
-        torch.distributed.init_process_group('nccl' if torch.cuda.is_available() else 'gloo')
-    return torch.device('cuda', local) if torch.cuda.is_available() else torch.device('cpu')
-
-def _barrier():
-    if world()[1] > 1: torch.distributed.barrier()
-
 def _stale(path: Path, old: dict, new: dict, redo: bool) -> bool:
     "Whether the work saved in `path` (made for `old`) must be redone for `new`: False if they agree; True if not and `redo`; else an error naming the difference."
     diff = _first_difference(old, new)
@@ -470,7 +440,7 @@ def student_job(teacher: PatchNetwork, train_x: torch.Tensor, cfg: StudentConfig
     if artefact_ok(f):
         if not _stale(f, load_checkpoint(f, STUDENT_FORMAT, 'student')['spec'], spec, redo): return f
         forget_artefact(f)
-    _check_writable(folder)
+    check_writable(folder)
     resume, seconds = None, 0.0
     if state.exists():
         st = load_checkpoint(state, STATE_FORMAT, 'student state')
@@ -489,7 +459,7 @@ def category_job(teachers: list, val_x: torch.Tensor, test_ds, cfg: StudentConfi
     folder = Path(folder)
     files = {f'p{T.p}_s{k}': folder / 'students' / f'p{T.p}_s{k}' / 'student.pt' for T in teachers for k in range(cfg.M)}
     spec = dict(student_config=asdict(cfg), teachers=[weights_digest(T) for T in teachers], val=images_fingerprint(val_x), test=images_fingerprint(test_ds),
-                students={k: _digest(f) for k, f in files.items()}, **(meta or {}))
+                students={k: file_digest(f) for k, f in files.items()}, **(meta or {}))
     if artefact_ok(folder / 'results.json') and run_done(folder):
         done = json.loads((folder / 'run.json').read_text())
         if not _stale(folder / 'run.json', {k: done.get(k) for k in spec}, spec, redo): return json.loads((folder / 'results.json').read_text())
@@ -534,10 +504,10 @@ def sweep(teachers: list,            # one pre-trained teacher per receptive fie
     jobs = [(cat, T, k) for cat in categories for T in teachers for k in range(cfg.M)]
     for i, (cat, T, k) in enumerate(jobs):
         if i % n == rank: student_job(T, load(cat)[0], cfg, k, out / cat / 'students' / f'p{T.p}_s{k}', device=device, amp=amp, progress=progress, redo=redo)
-    _barrier()                                                           # every student exists before any category is assembled
+    barrier()                                                           # every student exists before any category is assembled
     for i, cat in enumerate(categories):
         if i % n == rank: category_job(teachers, load(cat)[1], load(cat)[2], cfg, out / cat, device=device, amp=amp, meta=dict(category=cat), redo=redo)
-    _barrier()
+    barrier()
     return {cat: json.loads((out / cat / 'results.json').read_text()) for cat in categories}
 
 # %% ../nbs/07_experiment.ipynb #1ecb7afd

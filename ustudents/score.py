@@ -11,7 +11,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from PIL import Image
 from .fdfe import dense_network
-from .teacher import PatchNetwork, patch_network, atomic_save, load_checkpoint, amp_dtype, autocast
+from .teacher import PatchNetwork, patch_network
+from .core import atomic_save, load_checkpoint, amp_dtype, autocast
 from .students import Students, StudentConfig, train_students, normalise
 from .data import as_images, batches
 

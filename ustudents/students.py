@@ -10,7 +10,8 @@ import torch
 import torch.nn as nn
 from .fdfe import dense_network, DEFAULT_ALIGNMENT
 from .data import batches
-from .teacher import patch_network, PatchNetwork, amp_dtype, autocast, grad_scaler, check_value
+from .teacher import patch_network, PatchNetwork
+from .core import amp_dtype, autocast, grad_scaler, check_value
 
 # %% auto #0
 __all__ = ['descriptor_stats', 'Students', 'normalise', 'student_loss', 'StudentConfig', 'train_students']

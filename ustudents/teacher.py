@@ -12,16 +12,16 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from .data import NaturalPatches, ImageFiles, check_image_files, PATCH_SCALES, PLUS_MAX_SHIFT, PLUS_NOISE_STD
+from .core import range_problem, check_value, AMP_MODES, amp_dtype, autocast, grad_scaler, atomic_write, atomic_save, load_checkpoint, world
 
 # %% auto #0
 __all__ = ['D_DESCRIPTOR', 'LEAKY_SLOPE', 'PATCH_SIZES', 'ARCHITECTURES', 'DESCRIPTOR_ACTIVATION', 'INPUT_NORMALISATION',
            'IMAGENET_MEAN', 'IMAGENET_STD', 'P_INPUT_SIZE', 'P_NETWORKS', 'P_NETWORK', 'OFFLINE_P', 'P_FEATURES',
-           'TRIPLET_MARGIN', 'COMPACTNESS_FORMS', 'COMPACTNESS', 'AMP_MODES', 'TEACHER_STATE_FORMAT', 'TEACHER_FORMAT',
+           'TRIPLET_MARGIN', 'COMPACTNESS_FORMS', 'COMPACTNESS', 'TEACHER_STATE_FORMAT', 'TEACHER_FORMAT',
            'PatchNetwork', 'patch_network', 'lite0_names', 'lite0_classifier', 'PretrainedP', 'decoder',
            'knowledge_distillation_loss', 'metric_learning_loss', 'correlation_matrix', 'compactness_loss',
-           'effective_rank', 'range_problem', 'check_value', 'TeacherConfig', 'amp_dtype', 'autocast', 'grad_scaler',
-           'PatchPool', 'pretrain_teacher', 'atomic_write', 'atomic_save', 'save_teacher', 'load_checkpoint',
-           'teacher_config', 'load_teacher', 'offline_teachers', 'offline_teacher']
+           'effective_rank', 'TeacherConfig', 'PatchPool', 'pretrain_teacher', 'save_teacher', 'teacher_config',
+           'load_teacher', 'offline_teachers', 'offline_teacher']
 
 # %% ../nbs/02_teacher.ipynb #849d0a26
 D_DESCRIPTOR = 128      # d, the descriptor dimension
@@ -221,22 +221,6 @@ def effective_rank(t: torch.Tensor, # descriptors, (B, d)
     return float(torch.exp(-(share * share.log()).sum()))
 
 # %% ../nbs/02_teacher.ipynb #2efe4cbb
-def range_problem(value, lo=None, hi=None, why: str = '', open_lo: bool = False, open_hi: bool = False) -> str|None:
-    "What is wrong with `value` for the range lo..hi (open ends if asked), as 'must be ...; got ...', or None."
-    if not math.isfinite(value): return f"must be a finite number{': ' + why if why else ''}; got {value}"
-    ok = (lo is None or (value > lo if open_lo else value >= lo)) and (hi is None or (value < hi if open_hi else value <= hi))
-    if ok: return None
-    if hi is None: rng = f"greater than {lo}" if open_lo else f"at least {lo}"
-    elif lo is None: rng = f"less than {hi}" if open_hi else f"at most {hi}"
-    else: rng = f"in [{lo}, {hi}{')' if open_hi else ']'}"
-    return f"must be {rng}{': ' + why if why else ''}; got {value}"
-
-def check_value(name: str, value, lo=None, hi=None, why: str = '', open_lo: bool = False, open_hi: bool = False):
-    "`value` if it lies in the range; else a ValueError that names `name`, the range and why."
-    problem = range_problem(value, lo, hi, why, open_lo, open_hi)
-    if problem: raise ValueError(f"{name} {problem}.")
-    return value
-
 @dataclass
 class TeacherConfig:
     "Everything that defines a teacher's pre-training."
@@ -286,29 +270,6 @@ class TeacherConfig:
         "A tiny CPU configuration: minutes, not days, and a random P unless you give weights."
         return cls(**{**dict(p=p, batch_size=16, iterations=200, p_input_size=64, p_weights=None), **kw})
 
-# %% ../nbs/02_teacher.ipynb #5a6b7c88
-AMP_MODES = ('auto', 'off', 'bf16', 'fp16')
-
-def amp_dtype(device: str|torch.device, # where the networks run
-              amp: bool|str = 'auto',   # 'auto', 'off', 'bf16', 'fp16', True (asked: also on a CPU) or False
-             ) -> torch.dtype|None:     # the autocast dtype, or None for float32
-    "The 16-bit float type for mixed precision: bf16 on GPUs with bf16 tensor cores (compute capability >= 8.0), fp16 on older GPUs, none on a CPU unless asked."
-    device = torch.device(device)
-    if amp in (False, None, 'off'): return None
-    if amp == 'bf16': return torch.bfloat16
-    if amp == 'fp16': return torch.float16
-    if amp not in ('auto', True): raise ValueError(f"amp must be one of {AMP_MODES} (or True/False); got {amp!r}.")
-    if device.type == 'cuda': return torch.bfloat16 if torch.cuda.get_device_capability(device) >= (8, 0) else torch.float16
-    return torch.bfloat16 if amp is True and device.type == 'cpu' else None
-
-def autocast(device: str|torch.device, dtype: torch.dtype|None):
-    "torch.autocast for `dtype` on `device`, or a no-op context when dtype is None."
-    return torch.autocast(torch.device(device).type, dtype=dtype or torch.bfloat16, enabled=dtype is not None)
-
-def grad_scaler(device: str|torch.device, dtype: torch.dtype|None) -> torch.amp.GradScaler:
-    "A gradient scaler, enabled only for fp16 (bf16 and float32 need none)."
-    return torch.amp.GradScaler(torch.device(device).type, enabled=dtype == torch.float16)
-
 # %% ../nbs/02_teacher.ipynb #2a7c9d13
 class PatchPool:
     "A fixed pool of `cfg.pool` patches (triplets if metric learning is on) with P's targets computed once, float16; batches drawn per step from a seeded generator."
@@ -343,13 +304,9 @@ class _Distil(nn.Module):
         t = self.T(x)
         return t, (self.D(t[:n]) if self.D is not None else None)
 
-def _world():
-    d = torch.distributed
-    return (d.get_rank(), d.get_world_size()) if d.is_available() and d.is_initialized() else (0, 1)
-
 def _gather(t: torch.Tensor) -> torch.Tensor:
     "The descriptors of the whole global batch, with gradients flowing back to each process's own."
-    if _world()[1] == 1: return t
+    if world()[1] == 1: return t
     from torch.distributed.nn.functional import all_gather
     return torch.cat(all_gather(t))
 
@@ -370,7 +327,7 @@ def pretrain_teacher(cfg: TeacherConfig,         # the configuration
     if checkpoint_every % log_every: raise ValueError(f"checkpoint_every ({checkpoint_every}) must be a multiple of log_every ({log_every}): a checkpoint is written only after its losses were checked.")
     if isinstance(images, (list, tuple)) and not isinstance(images, ImageFiles) and any(isinstance(f, (str, Path)) for f in images):
         check_image_files([f for f in images if isinstance(f, (str, Path))], cfg.p, 'the patches')   # a bad file stops the run now, not hours in
-    device, (rank, world) = torch.device(device), _world()
+    device, (rank, n_procs) = torch.device(device), world()
     torch.manual_seed(cfg.seed)
     T = patch_network(cfg.p, **cfg.arch).to(device)
     if cfg.lambda_k: P = (P if P is not None else PretrainedP(cfg.p_weights, cfg.p_input_size, cfg.p_network)).to(device).eval()
@@ -385,9 +342,9 @@ def pretrain_teacher(cfg: TeacherConfig,         # the configuration
         if not same: raise ValueError(f"{checkpoint} belongs to another configuration ({_diff(st['config'], _config_dict(cfg))}); resume with the same settings or delete it.")
         net.load_state_dict(st['net']); opt.load_state_dict(st['optimizer']); scaler.load_state_dict(st['scaler'])
         start, history = st['step'], list(st['history'])
-    ddp = torch.nn.parallel.DistributedDataParallel(net, device_ids=[device.index] if device.type == 'cuda' else None) if world > 1 else net
-    stream = NaturalPatches(images, cfg.p, cfg.batch_size, cfg.patch_scales, cfg.max_shift, cfg.noise_std, seed=cfg.seed, start=start, rank=rank, world_size=world)
-    if cfg.pool: batches = PatchPool(stream, cfg, P if cfg.lambda_k else None, device).batches(start, rank, world)
+    ddp = torch.nn.parallel.DistributedDataParallel(net, device_ids=[device.index] if device.type == 'cuda' else None) if n_procs > 1 else net
+    stream = NaturalPatches(images, cfg.p, cfg.batch_size, cfg.patch_scales, cfg.max_shift, cfg.noise_std, seed=cfg.seed, start=start, rank=rank, world_size=n_procs)
+    if cfg.pool: batches = PatchPool(stream, cfg, P if cfg.lambda_k else None, device).batches(start, rank, n_procs)
     else: batches = iter(torch.utils.data.DataLoader(stream, batch_size=None, num_workers=num_workers, pin_memory=device.type == 'cuda')) if num_workers else iter(stream)
     def save(step):
         if rank == 0 and checkpoint is not None:
@@ -410,7 +367,7 @@ def pretrain_teacher(cfg: TeacherConfig,         # the configuration
         opt.zero_grad(set_to_none=True); scaler.scale(loss).backward(); scaler.step(opt); scaler.update()
         sums += torch.stack([l_k, l_m, l_c, loss]).detach(); count += 1
         if (step + 1) % log_every == 0 or step + 1 == cfg.iterations:
-            if world > 1: torch.distributed.all_reduce(sums); sums /= world
+            if n_procs > 1: torch.distributed.all_reduce(sums); sums /= n_procs
             k, m, c, tot = (sums / count).tolist()
             if not all(math.isfinite(v) for v in (k, m, c, tot)):
                 raise ValueError(f"Teacher pre-training diverged at step {step + 1}: L_k={k:.3g}, L_m={m:.3g}, L_c={c:.3g}. Nothing after the last "
@@ -418,7 +375,7 @@ def pretrain_teacher(cfg: TeacherConfig,         # the configuration
             history.append(dict(step=step + 1, k=k, m=m, c=c, total=tot)); sums.zero_(); count = 0
             bar.set_postfix(L_k=f"{k:.3g}", L_m=f"{m:.3g}", L_c=f"{c:.3g}")
             if (step + 1) % checkpoint_every == 0 or step + 1 == cfg.iterations: save(step + 1)
-    T.config, T.provenance = cfg, dict(steps=cfg.iterations, amp=str(dtype).replace('torch.', '') if dtype else 'float32', processes=world,
+    T.config, T.provenance = cfg, dict(steps=cfg.iterations, amp=str(dtype).replace('torch.', '') if dtype else 'float32', processes=n_procs,
                                        P=getattr(P, 'source', None) if cfg.lambda_k else 'no P (lambda_k = 0)', pool=cfg.pool or 'fresh patches every step')
     return T.eval(), history
 
@@ -431,38 +388,11 @@ def _diff(a: dict, b: dict) -> str:
 # %% ../nbs/02_teacher.ipynb #44bfb71d
 TEACHER_FORMAT = 'ustudents.teacher/1'
 
-def atomic_write(path: str|Path, write):
-    "Call write(f) on a temporary file next to `path`, flush it to disk, then rename it into place with the usual permissions."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f'.{path.name}.', suffix='.tmp', dir=path.parent)
-    try:
-        with os.fdopen(fd, 'wb') as f: write(f); f.flush(); os.fsync(f.fileno())
-        umask = os.umask(0); os.umask(umask); os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException: Path(tmp).unlink(missing_ok=True); raise
-    return path
-
-def atomic_save(obj, path: str|Path):
-    "torch.save `obj` to `path` atomically (see `atomic_write`)."
-    return atomic_write(path, lambda f: torch.save(obj, f))
-
 def save_teacher(T: PatchNetwork, path: str|Path, half: bool = False):
     "Save a teacher with its configuration and provenance; `half` stores the weights as float16 (half the size)."
     cfg = getattr(T, 'config', TeacherConfig(p=T.p, **T.arch))
     sd = {k: v.half() if half and v.is_floating_point() else v for k, v in T.state_dict().items()}
     atomic_save(dict(format=TEACHER_FORMAT, config=_config_dict(cfg), provenance=getattr(T, 'provenance', {}), state_dict=sd), path)
-
-def load_checkpoint(path: str|Path, fmt: str, what: str, map_location='cpu') -> dict:
-    "Read a checkpoint written with `atomic_save` and check its format: clear errors for missing, corrupt or foreign files."
-    path = Path(path)
-    if path.is_dir(): raise IsADirectoryError(f"The {what} checkpoint {path} is a folder; give the checkpoint file itself (a .pt file).")
-    if not path.is_file(): raise FileNotFoundError(f"The {what} checkpoint {path} does not exist.")
-    try: ck = torch.load(path, map_location=map_location, weights_only=True)
-    except Exception as e: raise ValueError(f"Cannot read the {what} checkpoint {path} ({type(e).__name__}); it is corrupt or not a checkpoint.") from None
-    if not isinstance(ck, dict) or ck.get('format') != fmt:
-        got = ck.get('format') if isinstance(ck, dict) else type(ck).__name__
-        raise ValueError(f"{path} is not a {what} checkpoint of format {fmt!r} (found {got!r}); it was written by another version or is another kind of file.")
-    return ck
 
 def teacher_config(d: dict) -> TeacherConfig:
     "A TeacherConfig from a saved dict (lists back to tuples; the old `compactness_absolute` flag read as a form)."
