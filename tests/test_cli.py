@@ -198,6 +198,11 @@ def _bad_input(d: Path, tmp: Path, case: str) -> list:
     if case == 'truncated test image':
         shutil.copytree(data, tmp / 'data'); f = tmp / 'data' / 'tiles' / 'test' / 'good' / '000.png'; f.write_bytes(f.read_bytes()[:60])
         return ['evaluate', '--run', run, '--data', tmp / 'data', '--category', 'tiles']
+    if case == 'run given as its model file': return ['predict', '--run', run / 'model.pt', hole, '--out', tmp / 'o']
+    if case == 'images given as a file': return ['train-students', '--teacher', t17, '--images', hole / '000.png', '--out', tmp / 'r', *TINY]
+    if case == 'no validation share':
+        (tmp / 'imgs').mkdir(); [shutil.copy(f, tmp / 'imgs') for f in sorted((data / 'tiles' / 'train' / 'good').iterdir())]
+        return ['train-students', '--teacher', t17, '--images', tmp / 'imgs', '--out', tmp / 'r', *TINY, '--val-fraction', '0']
     if case == 'tiny training images':
         shutil.copytree(data, tmp / 'data')
         for f in (tmp / 'data' / 'tiles' / 'train' / 'good').iterdir(): Image.fromarray(np.zeros((10, 10, 3), np.uint8)).save(f)
@@ -230,6 +235,8 @@ BAD_INPUTS = [   # (case, words the one-line error must contain)
     ('vmax below vmin', '--vmax 1.0 must be above --vmin 2.0'), ('infinite learning rate', 'argument --lr: must be a finite number'),
     ('negative seed', 'argument --seed: must be at least 0'), ('P input too small', 'argument --p-input-size: must be at least 32'),
     ('validation takes every image', 'val_fraction (--val-fraction) 0.99 leaves none for training'), ('truncated test image', '000.png'),
+    ('run given as its model file', 'is a file; a run is the folder'), ('images given as a file', 'is a file; give the folder of images'),
+    ('no validation share', '--val-fraction 0.0 holds out no validation image'),
 ]
 
 @pytest.mark.parametrize('case, words', BAD_INPUTS, ids=[c for c, _ in BAD_INPUTS])
@@ -239,6 +246,7 @@ def test_bad_input(work, tmp_path, case, words):
     assert r.returncode == 2, (r.returncode, r.stderr)
     assert words in r.stderr, r.stderr
     assert len(r.stderr.strip().splitlines()) == 1, r.stderr          # one line, no traceback
+    assert '--skip-bad-images' not in r.stderr or r.stderr.startswith('ustudents pretrain-teacher'), r.stderr   # only where that option exists
     assert not (tmp_path / 'r' / 'model.pt').exists() and not (tmp_path / 't.pt').exists() or case == 'teacher exists'
     assert time.time() - t0 < 60, 'refused only after working for a while'
 

@@ -157,7 +157,8 @@ def cmd_train_students(a):
         if gray and not a.quiet: print(f"note: {len(gray)} gray image(s) in {a.images} are converted to RGB by repeating the channel.", file=sys.stderr)
         check_image_files(files, min(ps), f'the smallest receptive field (p={min(ps)})')
         tr, va = split_train(files, a.val_fraction, a.seed)
-        if not va: raise ValueError(f"{a.images} holds {len(files)} image(s): too few to hold out validation images (need at least 2).")
+        if not va: raise ValueError(f"--val-fraction {a.val_fraction} holds out no validation image of {a.images}'s {len(files)}; give a share above 0 (default {VAL_FRACTION})." if a.val_fraction == 0 else
+                                    f"{a.images} holds {len(files)} image(s): too few to hold out validation images (need at least 2).")
         train_ds, val_ds, meta = FolderImages(tr, a.image_size), FolderImages(va, a.image_size), dict(images=str(Path(a.images).resolve()))
     model = train_run(teachers, train_ds, val_ds, cfg, Path(a.out), device=dev, resume=a.resume, overwrite=a.overwrite, progress=not a.quiet,
                       meta=meta, amp=a.amp, num_workers=a.num_workers)

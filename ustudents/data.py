@@ -72,6 +72,7 @@ def list_images(folder: str|Path # a folder of images
                ) -> list[Path]:
     "The image files in `folder`, sorted; an error if there are none."
     folder = Path(folder)
+    if folder.is_file(): raise NotADirectoryError(f"{folder} is a file; give the folder of images that holds it ({folder.parent}).")
     if not folder.is_dir(): raise FileNotFoundError(f"Image folder {folder} does not exist.")
     files = sorted(f for f in folder.iterdir() if f.suffix.lower() in IMAGE_EXTENSIONS)
     if not files: raise ValueError(f"Image folder {folder} holds no images ({', '.join(IMAGE_EXTENSIONS)}).")
@@ -84,6 +85,7 @@ def check_image_files(files: list,            # image paths a long job will read
                       min_side: int = 1,      # the smallest side it can use
                       need: str = 'the patch size', # what `min_side` is, for the message
                       skip_bad: bool = False, # drop unusable files (counted on stderr) instead of stopping
+                      skip_hint: str = '',    # how the caller's user asks for `skip_bad`, if it can (e.g. an option)
                       threads: int|None = None) -> ImageFiles:
     "The files, every one read and decoded in full now, before any step of a long job: an error naming the first unusable one, or (`skip_bad`) the usable ones."
     def problem(f):
@@ -94,7 +96,7 @@ def check_image_files(files: list,            # image paths a long job will read
     with ThreadPoolExecutor(threads or min(8, os.cpu_count() or 1)) as pool: problems = list(pool.map(problem, files))   # decoding releases the GIL
     bad = [m for m in problems if m]
     if bad and not skip_bad:
-        raise ValueError(bad[0] + (f" ({len(bad)} of the {len(files)} files are unusable.)" if len(bad) > 1 else '') + " Or skip unusable files with --skip-bad-images (skip_bad=True).")
+        raise ValueError(bad[0] + (f" ({len(bad)} of the {len(files)} files are unusable.)" if len(bad) > 1 else '') + (f" Or skip unusable files with {skip_hint}." if skip_hint else ''))
     if bad: print(f"note: skipped {len(bad)} of {len(files)} images that cannot be used; the first: {bad[0]}", file=sys.stderr)
     kept = ImageFiles(f for f, m in zip(files, problems) if not m)
     if not kept: raise ValueError(f"None of the {len(files)} images can be used; the first problem: {bad[0]}")
@@ -194,7 +196,7 @@ def as_images(images, what: str = 'images') -> torch.Tensor:
 def _take(images, idx) -> torch.Tensor:
     "The images at positions `idx` of a tensor, list or dataset, as one (B, 3, H, W) batch."
     if isinstance(images, torch.Tensor): return images[torch.as_tensor(idx, dtype=torch.long)]
-    return torch.stack([as_image(images[j]) for j in idx])
+    return as_images([images[j] for j in idx])                            # images of different sizes: a clear error
 
 def _stack(items) -> torch.Tensor: return torch.stack([as_image(i) for i in items])
 
@@ -207,6 +209,7 @@ def batches(images,                 # a (N, 3, H, W) tensor, a list of images, o
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1: raise ValueError(f"batch_size must be a whole number of at least 1; got {batch_size!r}.")
     if isinstance(num_workers, bool) or not isinstance(num_workers, int) or num_workers < 0: raise ValueError(f"num_workers must be a whole number of at least 0; got {num_workers!r}.")
     if isinstance(images, torch.Tensor) and images.ndim == 3: images = images[None]
+    if isinstance(images, (str, Path, Image.Image, np.ndarray)): images = as_images(images)   # a path, a folder, one image: never iterated
     order = list(range(len(images))) if order is None else list(order)
     if num_workers > 0 and not isinstance(images, torch.Tensor):
         for x in torch.utils.data.DataLoader(images, batch_size=batch_size, sampler=order, num_workers=num_workers, collate_fn=_stack): yield as_images(x)
@@ -648,7 +651,7 @@ def natural_images(source: str|Path,      # 'photographs', 'imagenette', or a fo
         folder = Path(source)
         if not folder.is_dir(): raise FileNotFoundError(f"{folder} is not a folder of images, nor one of {NATURAL_SOURCES}.")
     files = sorted(f for f in folder.rglob('*') if f.suffix.lower() in IMAGE_EXTENSIONS and f.is_file())
-    files = check_image_files(files, min_side, 'the patches', skip_bad) if files else files   # every file decoded now: none can stop the run later
+    files = check_image_files(files, min_side, 'the patches', skip_bad, '--skip-bad-images (skip_bad=True)') if files else files   # every file decoded now: none can stop the run later
     if len(files) < 2: raise ValueError(f"{folder} holds {len(files)} usable image(s); a teacher needs at least two (p- comes from another image).")
     return [(load_image(f) * 255).round().to(torch.uint8) for f in files] if decode else files
 

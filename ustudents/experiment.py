@@ -65,9 +65,12 @@ def weights_digest(net: torch.nn.Module) -> str:
     return h.hexdigest()[:16]
 
 def images_fingerprint(images) -> dict:
-    "What identifies a set of training images: their resolved file paths, or a digest of the pixels of a tensor."
+    "What identifies a set of images: their resolved file paths and a digest of the files' contents (masks too), or a digest of the pixels of a tensor."
     files = getattr(images, 'files', None)
-    if files is not None: return dict(files=[str(Path(f).resolve()) for f in files])
+    if files is not None:
+        masks = [m for _, m, *_ in getattr(images, 'items', []) if m is not None]
+        h = hashlib.sha256(); [h.update(file_digest(f).encode()) for f in [*files, *masks]]   # an image changed in place changes the run
+        return dict(files=[str(Path(f).resolve()) for f in files], pixels=h.hexdigest()[:16])
     if isinstance(images, torch.Tensor): return dict(tensor=list(images.shape), sha256=hashlib.sha256(images.detach().cpu().contiguous().numpy().tobytes()).hexdigest()[:16])
     return dict(items=len(images))
 
@@ -144,6 +147,7 @@ def train_run(teachers: list,               # pre-trained patch networks, one pe
 def load_run(out: str|Path) -> UninformedStudents:
     "The model of a finished run folder; a clear error for a missing, interrupted or damaged run."
     out = Path(out)
+    if out.is_file(): raise NotADirectoryError(f"{out} is a file; a run is the folder that holds model.pt and run.json (here perhaps {out.parent}).")
     if not (out / 'model.pt').is_file():
         hint = ' (training was interrupted: continue it with train-students --resume)' if (out / 'train_state.pt').exists() else ''
         raise FileNotFoundError(f"{out / 'model.pt'} does not exist{hint}; train a run with `ustudents train-students --out {out}`.")
