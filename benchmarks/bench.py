@@ -15,10 +15,11 @@ import argparse, datetime, json, multiprocessing as mp, platform, resource, time
 from pathlib import Path
 import torch
 import torch.nn as nn
-from ustudents.teacher import patch_network, PATCH_SIZES
+from ustudents.teacher import patch_network, PATCH_SIZES, D_DESCRIPTOR
+from ustudents.core import grad_scaler
 from ustudents import fdfe
 from ustudents.fdfe import dense_network, patchwise
-from ustudents.students import Students, student_loss
+from ustudents.students import Students, student_step
 from ustudents.score import Scale, UninformedStudents, anomaly_map, compile_networks
 
 def macs_per_pixel(p: int) -> int:
@@ -39,7 +40,7 @@ def model_for(ps, M=3, dev='cpu', side=256):
     "A calibrated-looking model with random weights: the speed does not depend on the weights."
     scales = []
     for p in ps:
-        s = Scale(patch_network(p), Students(p, M), torch.zeros(128), torch.ones(128))
+        s = Scale(patch_network(p), Students(p, M), torch.zeros(D_DESCRIPTOR), torch.ones(D_DESCRIPTOR))
         for n in ('e_mu', 'v_mu'): getattr(s, n).fill_(0.)
         for n in ('e_sigma', 'v_sigma'): getattr(s, n).fill_(1.)
         scales.append(s)
@@ -156,11 +157,8 @@ def main():
         res = {}
         for b in (1, 8):
             x = torch.rand(b, 3, side, side, device=dev)
-            def step():
-                with torch.no_grad(), torch.autocast(dev.type, torch.bfloat16, enabled=a.amp): y = T(x).float()
-                for d, o in zip(S.dense, opts):
-                    with torch.autocast(dev.type, torch.bfloat16, enabled=a.amp): pr = d(x)
-                    l = student_loss(pr.float(), y); o.zero_grad(); l.backward(); o.step()
+            dtype = torch.bfloat16 if a.amp else None; zero, one = torch.zeros(D_DESCRIPTOR, device=dev), torch.ones(D_DESCRIPTOR, device=dev)
+            step = lambda: student_step(T, list(S.dense), opts, [grad_scaler(dev, dtype) for _ in opts], x, zero, one, dtype)   # the library's training step
             res[b] = round(best_time(step, dev, 1), 2)
         rec['training'].append(dict(p=p, batch1_s=res[1], batch8_s=res[8]))
         print(f"| {p} | {res[1]:.2f} / {res[8]:.2f} |", flush=True)

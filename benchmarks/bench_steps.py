@@ -14,9 +14,9 @@ import torch
 from PIL import Image
 from ustudents.data import load_image, resize_image, NaturalPatches, sample_photographs
 from ustudents.fdfe import dense_network
-from ustudents.teacher import patch_network, PretrainedP, decoder, PATCH_SIZES
-from ustudents.core import amp_dtype, autocast
-from ustudents.students import Students, normalise, student_loss
+from ustudents.teacher import patch_network, PretrainedP, decoder, Distil, teacher_step, TeacherConfig, PATCH_SIZES, D_DESCRIPTOR
+from ustudents.core import amp_dtype, grad_scaler
+from ustudents.students import Students, student_step
 
 def sync(dev):
     if dev.type == 'cuda': torch.cuda.synchronize()
@@ -42,12 +42,8 @@ def main():
         torch.manual_seed(0)
         T, S = dense_network(patch_network(p)).to(dev).eval(), Students(p, 3, seed=0).to(dev)
         opts = [torch.optim.Adam(s.parameters(), lr=1e-4) for s in S.nets]
-        x = torch.rand(1, 3, a.side, a.side, device=dev); mu, sigma = torch.zeros(128, device=dev), torch.ones(128, device=dev)
-        def step():
-            with torch.no_grad(), autocast(dev, dtype): target = normalise(T(x).float(), mu, sigma)
-            for dn, o in zip(S.dense, opts):
-                with autocast(dev, dtype): pred = dn(x)
-                o.zero_grad(); student_loss(pred.float(), target).backward(); o.step()
+        x = torch.rand(1, 3, a.side, a.side, device=dev); mu, sigma = torch.zeros(D_DESCRIPTOR, device=dev), torch.ones(D_DESCRIPTOR, device=dev)
+        step = lambda: student_step(T, list(S.dense), opts, [grad_scaler(dev, dtype) for _ in opts], x, mu, sigma, dtype)   # the library's step
         compute = timed(step, dev, a.repeats)
         rows.append(dict(p=p, compute_s=compute, decode_s=decode, preloaded_s=index, decode_share=decode / (decode + compute), preloaded_share=index / (index + compute)))
     print(f"student step, M = 3, batch 1, {a.side}x{a.side}, {dev}, {str(dtype).replace('torch.', '') if dtype else 'float32'}:")
@@ -55,11 +51,10 @@ def main():
     for r in rows: print(f"| {r['p']} | {r['compute_s']:.3f} | {r['decode_s']:.3f} | {r['decode_share']:.0%} | {r['preloaded_s']:.5f} | {r['preloaded_share']:.2%} |")
     photos = sample_photographs(); ds = NaturalPatches(photos, 33, 64, seed=0)
     sample = timed(lambda: ds.batch(0), torch.device('cpu'), 3)
-    T, D, P = patch_network(33).to(dev), decoder().to(dev), PretrainedP(None, 224).to(dev)
-    opt = torch.optim.Adam(list(T.parameters()) + list(D.parameters()), lr=2e-4); b = {k: v.to(dev) for k, v in ds.batch(0).items()}
-    def tstep():
-        with autocast(dev, dtype): l = (D(T(b['p'])).float() - P(b['p']).float()).pow(2).sum(1).mean()
-        opt.zero_grad(); l.backward(); opt.step()
+    net, P = Distil(patch_network(33), decoder()).to(dev), PretrainedP(None, 224).to(dev)
+    opt = torch.optim.Adam(net.parameters(), lr=2e-4); b = {k: v.to(dev) for k, v in ds.batch(0).items()}
+    cfg, scaler = TeacherConfig(p=33, lambda_k=1.0, lambda_m=0.0, lambda_c=1.0), grad_scaler(dev, dtype)   # the paper's objective
+    tstep = lambda: teacher_step(net, P, b, cfg, opt, scaler, dtype)                                       # the library's pre-training step
     teach = timed(tstep, dev, 2)
     print(f"teacher step, p = 33, batch 64, P at 224: drawing the triplets {sample:.3f} s on one CPU process, T-hat and P {teach:.3f} s on {dev} "
           f"(with {max(1, round(sample / teach))} or more DataLoader workers the GPU does not wait)")

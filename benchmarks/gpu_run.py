@@ -18,22 +18,19 @@ Phases, each writing its part of DIR/gpu_h200.json as soon as it is done (so a r
    the best offline variant. Each variant's teachers are in DIR/teachers_<variant>.tar (float16, with offline.json), ready to
    unpack into ustudents/.
 """
-import argparse, json, math, os, platform, sys, tarfile, tempfile, time, traceback
+import argparse, json, platform, tarfile, tempfile, time, traceback
 from pathlib import Path
 import numpy as np
 import torch
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from ustudents.data import sample_photographs, make_texture_category, MVTecAD, load_image, resize_image, NaturalPatches, REAL_TEXTURES, preload
+from ustudents.data import sample_photographs, load_image, resize_image, NaturalPatches
 from ustudents.fdfe import dense_network
 from ustudents.teacher import (TeacherConfig, pretrain_teacher, patch_network, PretrainedP, correlation_matrix, effective_rank, COMPACTNESS_FORMS,
-                               save_teacher, PATCH_SIZES)
-from ustudents.core import amp_dtype, autocast
-from ustudents.students import Students, StudentConfig, normalise, student_loss
-from ustudents.score import anomaly_map, fit
+                               PATCH_SIZES, D_DESCRIPTOR, Distil, decoder, teacher_step)
+from ustudents.core import amp_dtype, grad_scaler
+from ustudents.students import Students, StudentConfig, student_step
+from ustudents.score import anomaly_map
 from ustudents.experiment import compare_teachers, dense_macs_per_pixel, padded_pixels, patch_macs, RESNET18_MACS, BACKWARD, PEAK_TFLOPS
-from ustudents.metrics import pro_auc
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'tools'))
-from offline_teachers import VARIANTS, ship
+from ustudents.teacher import OFFLINE_RECIPES, ship_teachers
 
 def sync(dev):
     if dev.type == 'cuda': torch.cuda.synchronize()
@@ -60,14 +57,10 @@ def phase_rates(dev, tiny, rec):
             torch.manual_seed(0)
             T, S = dense_network(patch_network(p)).to(dev).eval(), Students(p, 3, seed=0).to(dev)
             opts = [torch.optim.Adam(s.parameters(), lr=1e-4) for s in S.nets]
-            scalers = [torch.amp.GradScaler(dev.type, enabled=dtype == torch.float16) for _ in range(3)]
+            scalers = [grad_scaler(dev, dtype) for _ in range(3)]
             x = torch.rand(1, 3, side, side, device=dev)
-            mu, sigma = torch.zeros(128, device=dev), torch.ones(128, device=dev)
-            def step():
-                with torch.no_grad(), autocast(dev, dtype): target = normalise(T(x).float(), mu, sigma)
-                for d, o, sc in zip(S.dense, opts, scalers):
-                    with autocast(dev, dtype): pred = d(x)
-                    loss = student_loss(pred.float(), target); o.zero_grad(set_to_none=True); sc.scale(loss).backward(); sc.step(o); sc.update()
+            mu, sigma = torch.zeros(D_DESCRIPTOR, device=dev), torch.ones(D_DESCRIPTOR, device=dev)
+            step = lambda: student_step(T, list(S.dense), opts, scalers, x, mu, sigma, dtype)   # the library's training step, timed as it trains
             s = timed(step, dev, repeats=2 if tiny else 5)
             macs = padded_pixels(side, p) * dense_macs_per_pixel(p) * (1 + 3 * (1 + BACKWARD))
             steps.append(dict(precision=name, p=p, side=side, seconds=s, macs_per_s=macs / s))
@@ -87,13 +80,11 @@ def phase_rates(dev, tiny, rec):
     for name in (('tf32',) if tiny else ('tf32', 'bf16')):
         set_tf32(True); dtype = None if name == 'tf32' else amp_dtype(dev, 'bf16')
         for p in PATCH_SIZES:
-            T, D = patch_network(p).to(dev), torch.nn.Linear(128, 512).to(dev)
-            P = PretrainedP(None, 64 if tiny else 224).to(dev)
-            opt = torch.optim.Adam(list(T.parameters()) + list(D.parameters()), lr=2e-4)
+            net, P = Distil(patch_network(p), decoder()).to(dev), PretrainedP(None, 64 if tiny else 224).to(dev)
+            opt = torch.optim.Adam(net.parameters(), lr=2e-4)
             xb = torch.rand(8 if tiny else 64, 3, p, p, device=dev)
-            def tstep():
-                with autocast(dev, dtype): t = T(xb); l = (D(t).float() - P(xb).float()).pow(2).sum(1).mean()
-                opt.zero_grad(); l.backward(); opt.step()
+            cfg = TeacherConfig(p=p, lambda_k=1.0, lambda_m=0.0, lambda_c=1.0)                  # the paper's objective
+            tstep = lambda: teacher_step(net, P, {'p': xb}, cfg, opt, grad_scaler(dev, dtype), dtype)   # the library's pre-training step
             s = timed(tstep, dev, repeats=2 if tiny else 10)
             macs = len(xb) * (patch_macs(p) * (1 + BACKWARD) + RESNET18_MACS * ((64 / 224) ** 2 if tiny else 1))
             tsteps.append(dict(precision=name, p=p, seconds=s, macs_per_s=macs / s))
@@ -132,16 +123,16 @@ def phase_compactness(dev, tiny, rec):
         print(f"compactness {form}: L_k {out[form]['final_L_k']:.1f}, L_c {out[form]['final_L_c']:.1f}, effective rank {out[form]['effective_rank']:.1f}", flush=True)
     rec['compactness'] = dict(p=33, batch=64, iterations=iters, P='random ResNet-18 at 224 (no ImageNet weights offline)', forms=out)
 
-def phase_teachers(dev, tiny, rec, budget_s, out, variants=tuple(VARIANTS), iterations=0):
+def phase_teachers(dev, tiny, rec, budget_s, out, variants=tuple(OFFLINE_RECIPES), iterations=0):
     photos = sample_photographs(); teachers, info = {}, {}
     per = budget_s / (len(variants) * len(PATCH_SIZES))
     for variant in variants:
         for p in PATCH_SIZES:
-            probe = TeacherConfig(p=p, iterations=10, batch_size=64, p_input_size=64 if tiny else 224, **VARIANTS[variant])
+            probe = TeacherConfig(p=p, iterations=10, batch_size=64, **{**OFFLINE_RECIPES[variant], 'p_input_size': 64 if tiny else 224})
             t0 = time.perf_counter(); pretrain_teacher(probe, photos, device=dev, progress=False, num_workers=0 if tiny else 8, log_every=10)
             step = (time.perf_counter() - t0) / 10
             iters = iterations or (30 if tiny else int(max(500, min(20_000, per / step)) // 100 * 100))
-            cfg = TeacherConfig(p=p, iterations=iters, batch_size=64, p_input_size=64 if tiny else 224, **VARIANTS[variant])
+            cfg = TeacherConfig(p=p, iterations=iters, batch_size=64, **{**OFFLINE_RECIPES[variant], 'p_input_size': 64 if tiny else 224})
             torch.manual_seed(0); t0 = time.perf_counter()
             T, hist = pretrain_teacher(cfg, photos, device=dev, progress=False, num_workers=0 if tiny else 8, log_every=50 if not tiny else 10)
             T = T.cpu()
@@ -152,12 +143,12 @@ def phase_teachers(dev, tiny, rec, budget_s, out, variants=tuple(VARIANTS), iter
             print(f"teacher {variant} p={p}: {iters} steps in {T.provenance['seconds']:.0f} s, losses {T.provenance['final_losses']}", flush=True)
     rec['teachers'] = info
     for variant in variants:                                     # each variant's three teachers, ready to ship, in one file (kept even if the study is cut short)
-        ship({p: teachers[variant, p] for p in PATCH_SIZES}, out / variant)
+        ship_teachers({p: teachers[variant, p] for p in PATCH_SIZES}, out / variant)
         with tarfile.open(out / f'teachers_{variant}.tar', 'w') as tf: tf.add(out / variant, arcname='teachers')
         import shutil; shutil.rmtree(out / variant)
     return teachers
 
-def phase_study(dev, tiny, rec, teachers, out, variants=tuple(VARIANTS), untrained=True):
+def phase_study(dev, tiny, rec, teachers, out, variants=tuple(OFFLINE_RECIPES), untrained=True):
     size, ps = (32, (17,)) if tiny else (64, (17, 33))
     cfg = StudentConfig(M=3, epochs=2 if tiny else 40, batch_size=4, lr=1e-3, image_size=size)
     torch.manual_seed(0)
@@ -188,7 +179,7 @@ def main():
     ap.add_argument('--out', type=Path, required=True); ap.add_argument('--tiny', action='store_true')
     ap.add_argument('--teacher-budget-s', type=float, default=150); ap.add_argument('--deadline-s', type=float, default=480)
     ap.add_argument('--phases', nargs='+', default=['rates', 'compactness', 'teachers', 'study', 'study_large'])
-    ap.add_argument('--variants', nargs='+', default=list(VARIANTS)); ap.add_argument('--teacher-iterations', type=int, default=0, help='fixed steps per teacher (0: from the budget)')
+    ap.add_argument('--variants', nargs='+', default=list(OFFLINE_RECIPES)); ap.add_argument('--teacher-iterations', type=int, default=0, help='fixed steps per teacher (0: from the budget)')
     ap.add_argument('--no-untrained', action='store_true', help='leave the untrained teacher out of the study'); ap.add_argument('--record', default='gpu_h200.json')
     a = ap.parse_args(); a.out.mkdir(parents=True, exist_ok=True)
     dev = torch.device('cuda' if torch.cuda.is_available() else 'cpu')

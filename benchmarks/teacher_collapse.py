@@ -33,7 +33,6 @@ from pathlib import Path
 import numpy as np
 import torch
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 from ustudents.data import make_texture_category, MVTecAD, preload, sample_photographs, REAL_TEXTURES, DEFECTS
 from ustudents.teacher import TeacherConfig, pretrain_teacher, patch_network, offline_teacher, load_teacher, save_teacher, effective_rank
 from ustudents.fdfe import dense_network

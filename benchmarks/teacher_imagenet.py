@@ -1,6 +1,7 @@
 """The ImageNet-distilled teachers, measured: which compactness form, and what distillation buys the students.
 
     python benchmarks/teacher_imagenet.py forms --out nbs/results/teacher_forms.json     # p = 17, three forms: about 25 minutes on two cores
+    python benchmarks/teacher_imagenet.py development --out nbs/results/teacher_forms.json  # the rule: students on development data, about 30 minutes
     python benchmarks/teacher_imagenet.py study --out nbs/results/teacher_imagenet.json  # the student study at 128 x 128: about 40 minutes
 
 forms: the shipped recipe (tools/offline_teachers.py, variant imagenet) at p = 17 with each compactness form, the paper's signed sum,
@@ -8,13 +9,18 @@ the absolute and the squared one. For each, measured without any label: the trai
 can read back from the teacher's descriptor on patches the teacher never saw (least squares fitted on 4 096 fresh patches,
 evaluated on 2 048 others: the share of P's variance left unexplained, 0 = all of it carried); the effective rank of the
 descriptors on those patches and on the textures' training images. Then, reported beside them and not used to choose, the
-students' PRO-AUC at 64 x 64 on the three textures (p = 17, M = 3). The form is chosen by the label-free measurements: the one that
-carries most of P's feature, unless its descriptors collapse (effective rank below COLLAPSED).
+students' PRO-AUC at 64 x 64 on the three textures (p = 17, M = 3). A first rule chose the form by those label-free measurements
+(the one that carries most of P's feature, unless its descriptors collapse: effective rank below COLLAPSED); it is kept in the
+record as `proxy_choice`, because the proxies did not rank the forms as the students did.
+
+development: the rule that chooses. The same students (two seeds) on development categories cut from the photographs' training
+region alone (make_texture_category(development=True): no pixel of a benchmark test image), for each form and an untrained
+teacher; the form with the highest mean PRO-AUC there is `chosen`.
 
 study: on the three real textures at 128 x 128 (crops of 128 pixels: the photograph's own scale), the same students (p = 33, M = 3,
 STUDENTS) on an untrained teacher (seeds 0 and 1), on the no-P teacher shipped before (variant metric, benchmarks/teachers/), and
-on the shipped ImageNet-distilled teacher, and, as an ablation, on the same recipe with the signed compactness form that the
-rule of `forms` did not choose; beside them two references that need no students: a Gaussian on EfficientNet-Lite0's
+on the shipped ImageNet-distilled teacher (students of two seeds), and, as an ablation, on the same recipe with the other
+compactness form that `development` weighed and did not choose; beside them two references that need no students: a Gaussian on EfficientNet-Lite0's
 own features (what distillation can at best carry) and the local-statistics baseline. PRO-AUC per texture and per defect.
 """
 import argparse, json, platform, sys, tempfile, time
@@ -23,7 +29,6 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / 'tools'))
 from ustudents.data import make_texture_category, MVTecAD, preload, sample_photographs, NaturalPatches, REAL_TEXTURES, DEFECTS
 from ustudents.teacher import (TeacherConfig, patch_network, offline_teacher, load_teacher, save_teacher, effective_rank, PretrainedP, lite0_classifier,
                                COMPACTNESS_FORMS, IMAGENET_MEAN, IMAGENET_STD, D_DESCRIPTOR)
@@ -32,19 +37,19 @@ from ustudents.students import StudentConfig
 from ustudents.score import fit, anomaly_map
 from ustudents.experiment import LocalStatistics
 from ustudents.metrics import pro_auc
-from offline_teachers import train, VARIANTS
+from ustudents.teacher import OFFLINE_RECIPES, pretrain_offline
 
 COLLAPSED = 10        # an effective rank below this is a collapse (of 128 directions)
 FORM_STUDENTS = StudentConfig(M=3, epochs=6, batch_size=2, lr=1e-3, image_size=64)
 STUDENTS = StudentConfig(M=3, epochs=5, batch_size=2, lr=1e-3, image_size=128)
 N = dict(n_train=20, n_test_good=8, n_per_defect=4)
 
-def texture_data(size: int, crop: int) -> dict:
+def texture_data(size: int, crop: int, development: bool = False) -> dict:
     "{texture: (train, val, test images, masks, defect of each test image)}; crops of `crop` pixels of each photograph, resized to `size`."
     data = {}
     with tempfile.TemporaryDirectory() as D:
         for tex in REAL_TEXTURES:
-            cat = make_texture_category(D, tex, size=size, crop=crop, seed=0, **N)
+            cat = make_texture_category(D, tex, size=size, crop=crop, seed=0, development=development, **N)
             tr, va, te = (MVTecAD(D, cat.name, s, image_size=size, seed=0) for s in ('train', 'val', 'test'))
             data[tex] = (preload(tr), preload(va), preload(te), np.stack([te.original_mask(i).numpy() for i in range(len(te))]), np.array([d for *_, d in te.items]))
     return data
@@ -98,16 +103,16 @@ def decodable(T, P, p: int, start: int = 10**6) -> dict:
     return dict(unexplained=float(res / tot), effective_rank_patches=effective_rank(t[4096:].float()))
 
 def forms(out: Path, cache: Path):
-    P = PretrainedP('imagenet', VARIANTS['imagenet']['p_input_size'], VARIANTS['imagenet']['p_network'])
+    P = PretrainedP('imagenet', OFFLINE_RECIPES['imagenet']['p_input_size'], OFFLINE_RECIPES['imagenet']['p_network'])
     data = texture_data(64, 128); rec = dict(date=time.strftime('%Y-%m-%d'), device=f'cpu, {torch.get_num_threads()} threads, {platform.machine()}', torch=torch.__version__,
-                                             p=17, recipe=VARIANTS['imagenet'], students=FORM_STUDENTS.__dict__, collapsed_below=COLLAPSED, forms={})
+                                             p=17, recipe=OFFLINE_RECIPES['imagenet'], students=FORM_STUDENTS.__dict__, collapsed_below=COLLAPSED, forms={})
     torch.manual_seed(0); U = patch_network(17).eval()
     rec['untrained'] = decodable(U, P, 17)                   # the reference: what a random network's descriptor carries
     print('untrained', json.dumps(rec['untrained']), flush=True)
     for form in COMPACTNESS_FORMS:
         f = cache / f'imagenet_{form}_p17.pt'
         if f.exists(): T = load_teacher(f)
-        else: T, _ = train('imagenet', 17, compactness=form, progress=False); cache.mkdir(parents=True, exist_ok=True); save_teacher(T, f)
+        else: T, _ = pretrain_offline('imagenet', 17, compactness=form, progress=False); cache.mkdir(parents=True, exist_ok=True); save_teacher(T, f)
         T = T.float().eval()
         r = dict(decodable(T, P, 17), final_losses=T.provenance['final_losses'], seconds=T.provenance['seconds'], steps=T.provenance['steps'])
         with torch.no_grad(): y = torch.cat([dense_network(T)(v[0]) for v in data.values()])
@@ -120,35 +125,67 @@ def forms(out: Path, cache: Path):
     rec['chosen'] = min(ok, key=lambda f: ok[f]['unexplained']) if ok else None
     out.write_text(json.dumps(rec, indent=1) + '\n'); print('chosen:', rec['chosen'])
 
-def signed_teacher(p: int, cache: Path):
-    "The shipped recipe with the paper's signed compactness form instead: the form the rule in `forms` did not choose (cached)."
-    f = cache / f'imagenet_signed_p{p}.pt'
+def development(out: Path, cache: Path, seeds=(0, 1)):
+    "The forms' students on development categories (the photographs' training region only): the rule that chooses the form."
+    rec = json.loads(out.read_text())
+    data = texture_data(64, 128, development=True)
+    torch.manual_seed(0); teachers = {'untrained': patch_network(17)}
+    for form in COMPACTNESS_FORMS: teachers[form] = load_teacher(cache / f'imagenet_{form}_p17.pt')
+    dev = rec.setdefault('development', {})
+    for name, T in teachers.items():
+        for seed in seeds:
+            if str(seed) in dev.get(name, {}): continue
+            r = students_score([T.float().eval()], data, FORM_STUDENTS, seed=seed)
+            dev.setdefault(name, {})[str(seed)] = r; print(name, seed, json.dumps(r['mean']), flush=True)
+            out.write_text(json.dumps(rec, indent=1) + '\n')
+    mean = {f: float(np.mean([dev[f][str(s)]['mean']['all'] for s in seeds])) for f in COMPACTNESS_FORMS}
+    rec['proxy_choice'] = rec.pop('chosen', rec.get('proxy_choice'))   # what the label-free rule chose, kept for the record
+    rec['rule'] = 'the form whose students score the highest mean PRO-AUC on the development categories, over student seeds ' + str(list(seeds))
+    rec['chosen'] = max(mean, key=mean.get)
+    out.write_text(json.dumps(rec, indent=1) + '\n'); print('development means', json.dumps(mean), 'chosen:', rec['chosen'])
+
+def form_teacher(p: int, form: str, cache: Path):
+    "The shipped recipe with another compactness form: the ablation of the form `development` did not choose (cached)."
+    f = cache / f'imagenet_{form}_p{p}.pt'
     if f.exists(): return load_teacher(f)
-    T, _ = train('imagenet', p, compactness='signed', progress=False); cache.mkdir(parents=True, exist_ok=True); save_teacher(T, f)
+    T, _ = pretrain_offline('imagenet', p, compactness=form, progress=False); cache.mkdir(parents=True, exist_ok=True); save_teacher(T, f)
     return T
 
+def _same(a, b) -> bool: return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
+
 def study(out: Path, cache: Path, p: int = 33):
+    "The student study; rows already in `out` for the same teacher (its provenance) and student seed are kept, not recomputed."
     data = texture_data(128, 128)
     def drawn(seed): torch.manual_seed(seed); return patch_network(p)
-    teachers = {'untrained (seed 0)': drawn(0), 'untrained (seed 1)': drawn(1),
-                'no P (metric learning, shipped before)': load_teacher(ROOT / 'benchmarks' / 'teachers' / f'metric_p{p}.pt'),
-                'ImageNet-distilled (shipped)': offline_teacher(p), 'ImageNet-distilled, signed L_c (ablation, not shipped)': signed_teacher(p, cache)}
+    shipped = offline_teacher(p); other = next(f for f in COMPACTNESS_FORMS if f != shipped.config.compactness and f != 'absolute')
+    teachers = {'untrained (seed 0)': (drawn(0), 0), 'untrained (seed 1)': (drawn(1), 0),
+                'no P (metric learning, shipped before)': (load_teacher(ROOT / 'benchmarks' / 'teachers' / f'metric_p{p}.pt'), 0),
+                'ImageNet-distilled (shipped)': (shipped, 0), 'ImageNet-distilled (shipped), students of seed 1': (shipped, 1),
+                f'ImageNet-distilled, {other} L_c (ablation, not shipped)': (form_teacher(p, other, cache), 0)}
+    old = json.loads(out.read_text()) if out.exists() else {}
     rec = dict(date=time.strftime('%Y-%m-%d'), device=f'cpu, {torch.get_num_threads()} threads, {platform.machine()}', torch=torch.__version__, p=p,
-               image_size=128, crop=128, students=STUDENTS.__dict__, **N, references={}, teachers={})
-    t0 = time.perf_counter(); g = Lite0Gaussian()
-    rec['references']['Gaussian on Lite0 features'] = summary({t: scores(g.fit(tr)(te).numpy(), m, k) for t, (tr, va, te, m, k) in data.items()})
-    rec['references']['local statistics'] = summary({t: scores(LocalStatistics().fit(tr, va)(te).numpy(), m, k) for t, (tr, va, te, m, k) in data.items()})
+               image_size=128, crop=128, students=STUDENTS.__dict__, **N, references=old.get('references', {}), teachers={})
+    if not rec['references']:
+        t0 = time.perf_counter(); g = Lite0Gaussian()
+        rec['references']['Gaussian on Lite0 features'] = summary({t: scores(g.fit(tr)(te).numpy(), m, k) for t, (tr, va, te, m, k) in data.items()})
+        rec['references']['local statistics'] = summary({t: scores(LocalStatistics().fit(tr, va)(te).numpy(), m, k) for t, (tr, va, te, m, k) in data.items()})
+        rec['references_seconds'] = round(time.perf_counter() - t0, 1)
+    else: rec['references_seconds'] = old.get('references_seconds')
     for name, r in rec['references'].items(): print(name, json.dumps(r['mean']), flush=True)
-    rec['references_seconds'] = round(time.perf_counter() - t0, 1)
-    for name, T in teachers.items():
-        t0 = time.perf_counter(); r = students_score([T.float().eval()], data, STUDENTS); r['seconds'] = round(time.perf_counter() - t0, 1)
-        r['provenance'] = getattr(T, 'provenance', None) or 'randomly initialised'
-        rec['teachers'][name] = r; print(name, json.dumps(r['mean']), flush=True)
+    for name, (T, seed) in teachers.items():
+        prov = getattr(T, 'provenance', None) or 'randomly initialised'
+        kept = next((r for n, r in old.get('teachers', {}).items() if _same(r['provenance'], prov) and r.get('student_seed', 0) == seed
+                     and (prov != 'randomly initialised' or n == name)), None)
+        if kept: r = kept
+        else:
+            t0 = time.perf_counter(); r = students_score([T.float().eval()], data, STUDENTS, seed=seed); r['seconds'] = round(time.perf_counter() - t0, 1)
+        r.update(provenance=prov, student_seed=seed, compactness=getattr(getattr(T, 'config', None), 'compactness', None))
+        rec['teachers'][name] = r; print(name, 'kept' if kept else 'measured', json.dumps(r['mean']), flush=True)
         out.write_text(json.dumps(rec, indent=1) + '\n')
 
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument('phase', choices=('forms', 'study')); ap.add_argument('--out', type=Path, required=True)
+    ap.add_argument('phase', choices=('forms', 'development', 'study')); ap.add_argument('--out', type=Path, required=True)
     ap.add_argument('--cache', type=Path, default=Path('/tmp/ustudents_imagenet'), help='where the forms phase keeps its teachers')
     a = ap.parse_args()
-    forms(a.out, a.cache) if a.phase == 'forms' else study(a.out, a.cache)
+    dict(forms=forms, development=development, study=study)[a.phase](a.out, a.cache)

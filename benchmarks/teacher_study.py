@@ -19,12 +19,11 @@ from pathlib import Path
 import numpy as np
 import torch
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT)); sys.path.insert(0, str(ROOT / 'tools'))
 from ustudents.data import sample_photographs, NaturalPatches
 from ustudents.teacher import TeacherConfig, pretrain_teacher, patch_network, correlation_matrix, effective_rank, COMPACTNESS_FORMS, PATCH_SIZES
 from ustudents.students import StudentConfig
 from ustudents.experiment import compare_teachers
-from offline_teachers import VARIANTS, ship, SHIPPED
+from ustudents.teacher import OFFLINE_RECIPES, ship_teachers, offline_teachers
 
 PRESETS = {   # what each machine can afford; every figure written says which preset made it
     'tiny': dict(compactness_iterations=10, p_input_size=64, study_iterations=10, ship_iterations=10, workers=0,
@@ -56,7 +55,7 @@ def compactness(dev, pre, rec):
 
 def teacher(variant, p, iterations, dev, pre):
     "One offline teacher, with its provenance."
-    cfg = TeacherConfig(p=p, iterations=iterations, batch_size=64, p_input_size=pre['p_input_size'], **VARIANTS[variant])
+    cfg = TeacherConfig(p=p, iterations=iterations, batch_size=64, **{**OFFLINE_RECIPES[variant], 'p_input_size': pre['p_input_size']})
     torch.manual_seed(0); t0 = time.perf_counter()
     T, hist = pretrain_teacher(cfg, sample_photographs(), device=dev, progress=False, num_workers=pre['workers'], log_every=10)
     T = T.cpu()
@@ -69,12 +68,12 @@ def teacher(variant, p, iterations, dev, pre):
 def study(dev, pre, rec, teachers):
     cfg = StudentConfig(**pre['students'])
     torch.manual_seed(0)
-    candidates = {'untrained': {p: patch_network(p) for p in pre['study_p']}} | {v: {p: teachers[v, p] for p in pre['study_p']} for v in VARIANTS}
+    candidates = {'untrained': {p: patch_network(p) for p in pre['study_p']}} | {v: {p: teachers[v, p] for p in pre['study_p']} for v in OFFLINE_RECIPES}
     res = compare_teachers(candidates, cfg=cfg, patch_sizes=pre['study_p'], device=dev, crop=pre['crop'], **pre['n'])
     for t, r in res.items(): print(f"study {t}: " + ', '.join(f"{k} {v['combined'] if isinstance(v, dict) else v:.3f}" for k, v in r.items()), flush=True)
     mean = {name: float(np.mean([res[t][name]['combined'] for t in res])) for name in candidates}
     rec['study'] = dict(textures=res, mean_combined=mean, baseline_mean=float(np.mean([res[t]['local statistics'] for t in res])),
-                        best_offline_variant=max(VARIANTS, key=mean.get), students=pre['students'], patch_sizes=list(pre['study_p']),
+                        best_offline_variant=max(OFFLINE_RECIPES, key=mean.get), students=pre['students'], patch_sizes=list(pre['study_p']),
                         teacher_iterations=pre['study_iterations'], crop=pre['crop'], **pre['n'])
     print(f"best offline variant: {rec['study']['best_offline_variant']} ({mean})", flush=True)
 
@@ -97,14 +96,14 @@ def main():
         try:
             if phase == 'compactness': compactness(dev, pre, rec)
             elif phase == 'teachers':
-                teachers = {(v, p): teacher(v, p, pre['study_iterations'], dev, pre) for v in VARIANTS for p in pre['study_p']}
+                teachers = {(v, p): teacher(v, p, pre['study_iterations'], dev, pre) for v in OFFLINE_RECIPES for p in pre['study_p']}
             elif phase == 'study': study(dev, pre, rec, teachers)
             elif phase == 'ship':
                 best = rec['study']['best_offline_variant']
                 ts = {p: teachers.get((best, p)) or teacher(best, p, pre['ship_iterations'], dev, pre) for p in PATCH_SIZES}
-                info = ship(ts, a.out / 'teachers')
+                info = ship_teachers(ts, a.out / 'teachers')
                 if a.ship:
-                    for name in [*(v['file'] for v in info.values()), 'offline.json']: shutil.copy(a.out / 'teachers' / name, SHIPPED / name)
+                    for name in [*(v['file'] for v in info.values()), 'offline.json']: shutil.copy(a.out / 'teachers' / name, ROOT / 'ustudents' / 'teachers' / name)
                 rec['shipped'] = dict(variant=best, iterations={p: ts[p].provenance['steps'] for p in PATCH_SIZES})
         except Exception: rec.setdefault('errors', {})[phase] = traceback.format_exc()[-3000:]; print(traceback.format_exc(), flush=True)
         rec['seconds'][phase] = round(time.perf_counter() - t0, 1); save()

@@ -163,6 +163,9 @@ def _bad_input(d: Path, tmp: Path, case: str) -> list:
         shutil.copytree(data, tmp / 'data'); m = next((tmp / 'data' / 'tiles' / 'ground_truth' / 'hole').iterdir())
         a = np.asarray(Image.open(m)).copy(); a[a > 0] = 128; a[0, 0] = 255; Image.fromarray(a).save(m)
         return ['evaluate', '--run', run, '--data', tmp / 'data', '--category', 'tiles']
+    if case == 'maps exist': (tmp / 'm.npz').write_bytes(b'x'); return ['evaluate', '--run', run, '--data', data, '--category', 'tiles', '--save-maps', tmp / 'm.npz']
+    if case == 'maps to a folder': return ['evaluate', '--run', run, '--data', data, '--category', 'tiles', '--save-maps', tmp, '--overwrite']
+    if case == 'teacher to a folder': return pre('--out', str(tmp), '--overwrite')
     if case == 'teacher exists':
         shutil.copy(t17, tmp / 't.pt'); return pre()
     if case == 'teacher to a folder that cannot exist':
@@ -193,6 +196,12 @@ def _bad_input(d: Path, tmp: Path, case: str) -> list:
     if case == 'vmax below vmin': return ['predict', '--run', run, hole, '--out', tmp / 'o', '--vmin', '2', '--vmax', '1']
     if case == 'infinite learning rate': return train('--lr', 'inf')
     if case == 'negative seed': return train('--seed', '-1')
+    if case == 'huge ensemble': return train('--students', '100000000')
+    if case == 'negative learning rate in exponent form': return train('--lr', '-1e-3')
+    if case == 'seed beyond 64 bits': return train('--seed', str(2 ** 64))
+    if case == 'huge image size': return train('--image-size', '100000')
+    if case == 'huge pool': return pre('--pool', '1000000000')
+    if case == 'fractional students': return train('--students', '2.5')
     if case == 'P input too small': return pre('--p-input-size', '5')
     if case == 'validation takes every image': return train('--val-fraction', '0.99')
     if case == 'truncated test image':
@@ -219,8 +228,8 @@ BAD_INPUTS = [   # (case, words the one-line error must contain)
     ('negative tile', 'argument --tile: must be at least 1'), ('zero epochs', 'argument --epochs: must be at least 1'),
     ('negative batch', 'argument --batch-size: must be at least 1'), ('zero iterations', 'argument --iterations: must be at least 1'),
     ('teacher batch of one', 'the compactness loss correlates the descriptors of a batch'), ('zero learning rate', 'argument --lr: must be greater than 0'),
-    ('one student', 'predictive variance needs two students'), ('negative validation share', 'argument --val-fraction: must be in [0, 1)'),
-    ('validation share of one', 'must be in [0, 1)'), ('image smaller than the field', 'smaller than the receptive field p=17'),
+    ('one student', 'predictive variance needs two students'), ('negative validation share', 'argument --val-fraction: must be at least 0'),
+    ('validation share of one', 'argument --val-fraction: must be less than 1'), ('image smaller than the field', 'smaller than the receptive field p=17'),
     ('not a number', "'ten' is not an integer"), ('unknown amp', 'must be one of auto, off, bf16, fp16'),
     ('negative workers', 'argument --num-workers: must be at least 0'), ('zero eval batch', 'argument --batch-size: must be at least 1'),
     ('transparent image', 'transparent pixels'), ('float image out of range', 'values in [0, 1]'), ('truncated image', 'truncated or not an image'),
@@ -237,6 +246,11 @@ BAD_INPUTS = [   # (case, words the one-line error must contain)
     ('validation takes every image', 'val_fraction (--val-fraction) 0.99 leaves none for training'), ('truncated test image', '000.png'),
     ('run given as its model file', 'is a file; a run is the folder'), ('images given as a file', 'is a file; give the folder of images'),
     ('no validation share', '--val-fraction 0.0 holds out no validation image'),
+    ('huge ensemble', 'argument --students: must be at most 100'),
+    ('negative learning rate in exponent form', 'argument --lr: must be greater than 0'), ('seed beyond 64 bits', 'argument --seed: must be at most 9223372036854775807'),
+    ('huge image size', 'argument --image-size: must be at most 8192'), ('huge pool', 'argument --pool: must be at most 10000000'),
+    ('fractional students', "'2.5' is not an integer"),
+    ('maps exist', 'or choose another --save-maps'), ('maps to a folder', 'is a folder; give a file name for the saved maps'), ('teacher to a folder', 'is a folder; give a file name for the teacher'),
 ]
 
 @pytest.mark.parametrize('case, words', BAD_INPUTS, ids=[c for c, _ in BAD_INPUTS])

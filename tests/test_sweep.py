@@ -101,10 +101,19 @@ def test_sweep_rerun_with_another_teacher_refuses_then_redoes(data, tmp_path):
     r = run_cli(*args('offline:17')); assert r.returncode == 0, r.stderr
     files = {f: f.stat().st_mtime_ns for f in (tmp_path / 'out').rglob('*') if f.is_file()}
     r = run_cli(*args(other))
-    assert r.returncode != 0 and 'belongs to another run (teacher:' in r.stderr and '--redo' in r.stderr and 'Traceback' not in r.stderr, r.stderr
+    assert r.returncode != 0 and 'holds another run' in r.stderr and '(--teacher (teacher):' in r.stderr and '--redo' in r.stderr and 'Traceback' not in r.stderr, r.stderr
     assert {f: f.stat().st_mtime_ns for f in files} == files                                  # nothing finished was touched
     r = run_cli(*args(other), '--redo'); assert r.returncode == 0, r.stderr
     run = json.loads((tmp_path / 'out' / 'bottle' / 'run.json').read_text())
     assert run['teachers'] == [weights_digest(load_teacher(other))]                         # the results describe the model beside them
     assert weights_digest(load_run(tmp_path / 'out' / 'bottle').scales[0].teacher) == run['teachers'][0]
     assert all(torch.load(f, weights_only=True)['spec']['teacher'] == run['teachers'][0] for f in (tmp_path / 'out' / 'bottle' / 'students').rglob('student.pt'))
+
+def test_sweep_rerun_refuses_before_training_anything(data, tmp_path):
+    "A rerun with other options that also names a new category refuses before the new category's students train, naming the option."
+    args = lambda epochs, *cats: ['sweep', '--teacher', 'offline:17', '--data', data / 'data', '--categories', *cats, '--out', tmp_path / 'out',
+                                  '--students', 2, '--epochs', epochs, '--batch-size', 2, '--image-size', 36, '--val-fraction', 0.2, '--quiet']
+    r = run_cli(*args(1, 'bottle')); assert r.returncode == 0, r.stderr
+    r = run_cli(*args(2, 'grid', 'bottle'))                                   # grid's jobs come first in the list
+    assert r.returncode != 0 and '--epochs (config.epochs): 1 then, 2 now' in r.stderr and 'Nothing was trained' in r.stderr, r.stderr
+    assert not (tmp_path / 'out' / 'grid').exists()

@@ -3,6 +3,7 @@
     python tools/docs.py build          # nbdev's proc_nbs, then nbconvert to HTML: docs/*.html, with a sidebar and prev/next links
     python tools/docs.py check          # open every page in headless Chromium (Debian's `chromium`) and check what a reader sees;
                                         # screenshots in docs/_shots/
+    python tools/docs.py lint           # the checks that need no browser, on the notebooks (tests/test_docs.py runs them)
 
 The published site is rendered by Quarto in .github/workflows/deploy.yaml; this is the offline stand-in for this machine. The
 reading order is nbs/sidebar.yml's, the same file Quarto's sidebar uses. Math uses a local MathJax (Debian's libjs-mathjax)
@@ -28,9 +29,9 @@ R_CONSTANTS = {
     '00_data': ['VAL_FRACTION', 'PATCH_SCALES', 'PLUS_MAX_SHIFT', 'PLUS_NOISE_STD', 'ONE_CLASS_SIZE', 'MNIST5K_TRAIN', 'NATURAL_SOURCES'],
     '01_fdfe': ['DEFAULT_ALIGNMENT'],
     '02_teacher': ['ARCHITECTURES', 'DESCRIPTOR_ACTIVATION', 'INPUT_NORMALISATION', 'OFFLINE_P', 'P_INPUT_SIZE', 'TRIPLET_MARGIN', 'COMPACTNESS'],
-    '05_metrics': ['IMAGE_SCORE'],
+    '05_metrics': ['IMAGE_SCORE', 'MVTEC_IMAGE_SCORE'],
     'overview': ['ARCHITECTURES', 'DESCRIPTOR_ACTIVATION', 'INPUT_NORMALISATION', 'OFFLINE_P', 'P_INPUT_SIZE', 'TRIPLET_MARGIN', 'COMPACTNESS', 'PATCH_SCALES',
-                 'VAL_FRACTION', 'ONE_CLASS_SIZE', 'MNIST5K_TRAIN', 'DEFAULT_ALIGNMENT', 'IMAGE_SCORE', 'NATURAL_SOURCES'],
+                 'VAL_FRACTION', 'ONE_CLASS_SIZE', 'MNIST5K_TRAIN', 'DEFAULT_ALIGNMENT', 'IMAGE_SCORE', 'MVTEC_IMAGE_SCORE', 'NATURAL_SOURCES'],
 }
 
 def reading_order() -> list[tuple[str, str]]:
@@ -129,6 +130,39 @@ def build():
     if img.exists(): shutil.copytree(img, docs / 'images', dirs_exist_ok=True)
     print(f"built {len(notebooks)} pages into {docs}: {', '.join(page_name(s) for _, s in order)}")
 
+TAGS_DEFINED = {'R'}     # the overview defines [R]; any other [X] tag a page uses is promised and never explained
+
+def notebook_problems(nb: dict) -> list[str]:
+    "What a reader would stumble on in a notebook's cells and stored outputs (checked on the source, where it is mended)."
+    problems = []
+    for i, cell in enumerate(nb['cells']):
+        src = ''.join(cell['source']) if isinstance(cell['source'], list) else cell['source']
+        where = f"cell {i} ({src.strip().splitlines()[0][:40] if src.strip() else 'empty'})"
+        if cell['cell_type'] == 'markdown':
+            if re.search(r'^(# %%|#\|)', src, re.M): problems.append(f'code in a markdown cell: {where}')
+            body = re.sub(r'`[^`]*`|\$[^$]*\$', '', src)                     # tags in code or math are not prose
+            for tag in sorted(set(re.findall(r'\[([A-Z])\]', body)) - TAGS_DEFINED): problems.append(f'tag [{tag}] used but never defined: {where}')
+            if re.search(r'\]\([\w-]+\.ipynb#[^)]*[A-Z ][^)]*\)', src): problems.append(f'a link anchor that is not an id (upper case or spaces): {where}')
+            continue
+        if cell['cell_type'] != 'code': continue
+        outs = cell.get('outputs', [])
+        for o in outs:
+            text = ''.join(o.get('text', '')) + ''.join(o.get('data', {}).get('text/plain', '')) if o.get('output_type') != 'display_data' or 'image/png' not in o.get('data', {}) else ''
+            if o.get('output_type') == 'stream' and o.get('name') == 'stderr' and re.search(r'Warning|Traceback', text): problems.append(f'a warning in the output: {where}')
+            if o.get('output_type') == 'execute_result' and re.match(r'\s*(\[?<matplotlib|<Figure size|Text\(|\[?<AxesSubplot|<matplotlib\.)', text):
+                problems.append(f"a matplotlib repr in the output: {where}")
+            if o.get('output_type') == 'error': problems.append(f'an error in the output: {where}')
+        figure = any('image/png' in o.get('data', {}) for o in outs)
+        maps = re.findall(r"imshow\([^)]*cmap=['\"](\w+)", src)
+        if figure and any(c not in ('gray', 'Greys', 'binary') for c in maps) and 'colorbar' not in src:
+            problems.append(f'a map of scores without a colour scale: {where}')
+    return problems
+
+def html_problems(html: str) -> list[str]:
+    "What a reader would stumble on in a built page's HTML: links written for GitHub that the build did not rewrite."
+    bad = sorted({h for h in re.findall(r'<a\b[^>]*\bhref="([^"]+)"', html) if not re.match(r'[a-z][\w+.-]*:', h) and re.search(r'\.ipynb(#|$)', h)})
+    return [f'a link to a notebook file, not a page: {h}' for h in bad]
+
 def visible_text(dom: str) -> str:
     "The text a reader sees, outside code blocks."
     t = re.sub(r'<(script|style|pre|code)\b.*?</\1>', ' ', dom, flags=re.S)
@@ -168,6 +202,9 @@ def check():
         everything = htmllib.unescape(re.sub(r'<[^>]+>', ' ', re.sub(r'<(script|style)\b.*?</\1>', ' ', html, flags=re.S)))
         unnamed = [c for c in R_CONSTANTS.get(stem, []) if c not in everything]
         if unnamed: problems.append(f'[R] constants not named: {unnamed}')
+        problems += html_problems(src)
+        nb_file = root / 'nbs' / f'{stem}.ipynb'
+        if nb_file.exists(): problems += notebook_problems(json.loads(nb_file.read_text(encoding='utf-8')))
         doms[page.name] = html
         results.append(dict(page=page.name, title=re.sub('<[^>]+>|\u00b6', '', title.group(1)).strip() if title else None,
                             figures=n_img, math_rendered=n_math, problems=problems))
@@ -186,5 +223,12 @@ def check():
     print(f"docs pages: {len(results) - failed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
 
+def lint():
+    "The checks that need neither a build nor a browser, on every notebook: exit 1 if any fails."
+    bad = {nb.name: notebook_problems(json.loads(nb.read_text(encoding='utf-8'))) for nb in sorted((root / 'nbs').glob('*.ipynb'))}
+    for name, ps in bad.items():
+        for pr in ps: print(f"{name}: {pr}")
+    sys.exit(1 if any(bad.values()) else 0)
+
 if __name__ == '__main__':
-    {'build': build, 'check': check}[sys.argv[1] if len(sys.argv) > 1 else 'build']()
+    {'build': build, 'check': check, 'lint': lint}[sys.argv[1] if len(sys.argv) > 1 else 'build']()

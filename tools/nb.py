@@ -78,6 +78,8 @@ def run(*nb_paths):
             if cell.cell_type != 'code' or 'nbdev_export(' in cell.source: return True
             d = directives[cell.idx_]
             return d.get('eval:', [''])[0].lower() == 'false' or bool(flags & d.keys())
+        for c in nb.cells:                                   # a cell that now prints nothing must not keep what it printed before
+            if not skip(c): c.outputs = []
         t0 = time.time(); sh = CaptureShell(p); clock = {}
         def tick(cell): clock[cell.idx_] = time.time(); return False
         def tock(cell):

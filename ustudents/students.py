@@ -11,10 +11,11 @@ import torch.nn as nn
 from .fdfe import dense_network, DEFAULT_ALIGNMENT
 from .data import batches
 from .teacher import patch_network, PatchNetwork
-from .core import amp_dtype, autocast, grad_scaler, check_value
+from .core import amp_dtype, autocast, grad_scaler, check_value, check_limits, as_device, SEED_LIMITS, IMAGE_SIDE_LIMITS
 
 # %% auto #0
-__all__ = ['descriptor_stats', 'Students', 'normalise', 'student_loss', 'StudentConfig', 'train_students']
+__all__ = ['M_LIMITS', 'descriptor_stats', 'Students', 'normalise', 'student_loss', 'StudentConfig', 'student_step',
+           'train_students']
 
 # %% ../nbs/03_students.ipynb #8da50c9b
 @torch.inference_mode()
@@ -40,6 +41,8 @@ def descriptor_stats(teacher: nn.Module,  # the dense teacher T
     return mean.float().cpu(), (m2 / n).sqrt().float().cpu()
 
 # %% ../nbs/03_students.ipynb #cbbdab7d
+M_LIMITS = (2, 100, 'predictive variance needs two students, and each is a whole network in memory')
+
 class Students(nn.Module):
     "M student networks with the teacher's architecture, evaluated densely."
     def __init__(self, p: int,            # receptive field, as the teacher's
@@ -48,7 +51,7 @@ class Students(nn.Module):
                  seed: int|None = None,   # seed of the random initialisation
                  arch: dict|None = None): # the teacher's architecture options (`PatchNetwork.arch`)
         super().__init__()
-        check_value('M', M, 2, None, 'predictive variance needs two students')
+        check_value('M', M, *M_LIMITS, integer=True)
         if seed is not None: torch.manual_seed(seed)
         self.p, self.M, self.alignment, self.arch = p, M, alignment, dict(arch or {})
         self.nets = nn.ModuleList(patch_network(p, **self.arch) for _ in range(M))
@@ -86,13 +89,14 @@ class StudentConfig:
     alignment: str = DEFAULT_ALIGNMENT
     seed: int = 0
 
-    LIMITS = dict(M=(2, None, 'predictive variance needs two students'), epochs=(1, None, 'zero epochs would save untrained students'),
-                  batch_size=(1, None, ''), lr=(0, None, 'Adam needs a positive step size'), weight_decay=(0, None, ''),
-                  image_size=(1, None, ''))
+    LIMITS = dict(M=M_LIMITS,
+                  epochs=(1, 10**6, 'zero epochs would save untrained students'), batch_size=(1, 4096, ''),
+                  lr=(0, None, 'Adam needs a positive step size'), weight_decay=(0, 1, ''),
+                  image_size=IMAGE_SIDE_LIMITS, seed=SEED_LIMITS)
 
     def check(self) -> 'StudentConfig':
         "Self, or a ValueError naming the first setting that cannot work."
-        for name, (lo, hi, why) in self.LIMITS.items(): check_value(name, getattr(self, name), lo, hi, why, open_lo=name == 'lr')
+        check_limits(self)
         from ustudents.fdfe import ALIGNMENTS
         if self.alignment not in ALIGNMENTS: raise ValueError(f"alignment must be one of {ALIGNMENTS}; got {self.alignment!r}.")
         return self
@@ -101,6 +105,25 @@ class StudentConfig:
     def quick(cls, **kw):
         "A tiny CPU configuration: the same code, smaller and shorter."
         return cls(**{**dict(M=3, epochs=8, batch_size=4, lr=1e-3, image_size=32), **kw})
+
+# %% ../nbs/03_students.ipynb #5d1e0a02
+def student_step(T: nn.Module,              # the dense teacher, in eval mode
+                 students: list,            # the dense students to update
+                 opts: list,                # one optimiser per student
+                 scalers: list,             # one `grad_scaler` per student (disabled unless fp16)
+                 x: torch.Tensor,           # a batch of images on the networks' device, (B, 3, H, W)
+                 mu: torch.Tensor, sigma: torch.Tensor,  # the teacher's descriptor statistics, (d,)
+                 dtype: torch.dtype|None = None,         # autocast dtype (`amp_dtype`), None for float32
+                ) -> torch.Tensor:          # each student's loss on this batch, (len(students),), on the device
+    "One step of every student on one batch: L(S_i) against the teacher's normalised descriptors, then each student's update."
+    with torch.no_grad(), autocast(x.device, dtype): target = normalise(T(x).float(), mu, sigma)   # (B, d, H, W)
+    losses = []
+    for d, opt, sc in zip(students, opts, scalers):
+        with autocast(x.device, dtype): pred = d(x)
+        loss = student_loss(pred.float(), target)
+        opt.zero_grad(set_to_none=True); sc.scale(loss).backward(); sc.step(opt); sc.update()
+        losses.append(loss.detach())                                              # stays on the device: no sync per step
+    return torch.stack(losses)
 
 # %% ../nbs/03_students.ipynb #29201074
 def train_students(teacher: PatchNetwork,  # the pre-trained patch network T-hat
@@ -118,7 +141,7 @@ def train_students(teacher: PatchNetwork,  # the pre-trained patch network T-hat
     "Train an ensemble of students to regress the teacher's normalised dense descriptors."
     from tqdm.auto import tqdm
     cfg.check()
-    device = torch.device(device)
+    device = as_device(device)
     T = dense_network(teacher, alignment=cfg.alignment).to(device).eval()
     n = len(images)
     if n == 0: raise ValueError("train_students got no images: the training set is empty.")
@@ -147,12 +170,7 @@ def train_students(teacher: PatchNetwork,  # the pre-trained patch network T-hat
         order, tot, cnt = torch.randperm(n, generator=g), torch.zeros(len(which), device=device), 0
         for x in batches(images, cfg.batch_size, order.tolist(), num_workers):
             x = x.to(device, non_blocking=True)
-            with torch.no_grad(), autocast(device, dtype): target = normalise(T(x).float(), mu, sigma)   # (B, d, H, W)
-            for k, (d, opt, sc) in enumerate(zip([S.dense[j] for j in which], opts, scalers)):
-                with autocast(device, dtype): pred = d(x)
-                loss = student_loss(pred.float(), target)
-                opt.zero_grad(set_to_none=True); sc.scale(loss).backward(); sc.step(opt); sc.update()
-                tot[k] += loss.detach() * len(x)                                 # stays on the device: no sync per step
+            tot += student_step(T, [S.dense[j] for j in which], opts, scalers, x, mu, sigma, dtype) * len(x)
             cnt += len(x)
         losses = (tot / cnt).tolist()                                            # one sync per epoch
         if not all(math.isfinite(l) for l in losses):

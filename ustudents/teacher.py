@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_teacher.ipynb #67827598
 from __future__ import annotations
-import hashlib, json, math, os, tempfile, urllib.error
+import hashlib, json, math, urllib.error
 from dataclasses import dataclass, asdict, fields
 from pathlib import Path
 import numpy as np
@@ -12,16 +12,17 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from .data import NaturalPatches, ImageFiles, check_image_files, PATCH_SCALES, PLUS_MAX_SHIFT, PLUS_NOISE_STD
-from .core import range_problem, check_value, AMP_MODES, amp_dtype, autocast, grad_scaler, atomic_write, atomic_save, load_checkpoint, world
+from .core import range_problem, check_value, check_limits, SEED_LIMITS, physical_memory, as_device, AMP_MODES, amp_dtype, autocast, grad_scaler, atomic_write, atomic_save, load_checkpoint, world
 
 # %% auto #0
 __all__ = ['D_DESCRIPTOR', 'LEAKY_SLOPE', 'PATCH_SIZES', 'ARCHITECTURES', 'DESCRIPTOR_ACTIVATION', 'INPUT_NORMALISATION',
            'IMAGENET_MEAN', 'IMAGENET_STD', 'P_INPUT_SIZE', 'P_NETWORKS', 'P_NETWORK', 'OFFLINE_P', 'P_FEATURES',
            'TRIPLET_MARGIN', 'COMPACTNESS_FORMS', 'COMPACTNESS', 'TEACHER_STATE_FORMAT', 'TEACHER_FORMAT',
-           'PatchNetwork', 'patch_network', 'lite0_names', 'lite0_classifier', 'PretrainedP', 'decoder',
-           'knowledge_distillation_loss', 'metric_learning_loss', 'correlation_matrix', 'compactness_loss',
-           'effective_rank', 'TeacherConfig', 'PatchPool', 'pretrain_teacher', 'save_teacher', 'teacher_config',
-           'load_teacher', 'offline_teachers', 'offline_teacher']
+           'OFFLINE_RECIPES', 'OFFLINE_ITERATIONS', 'OFFLINE_AMP', 'OFFLINE_IMAGES', 'PatchNetwork', 'patch_network',
+           'lite0_names', 'lite0_classifier', 'PretrainedP', 'decoder', 'knowledge_distillation_loss',
+           'metric_learning_loss', 'correlation_matrix', 'compactness_loss', 'effective_rank', 'TeacherConfig',
+           'PatchPool', 'Distil', 'teacher_step', 'pretrain_teacher', 'save_teacher', 'teacher_config', 'load_teacher',
+           'offline_teachers', 'offline_teacher', 'offline_config', 'pretrain_offline', 'ship_teachers']
 
 # %% ../nbs/02_teacher.ipynb #849d0a26
 D_DESCRIPTOR = 128      # d, the descriptor dimension
@@ -30,7 +31,7 @@ PATCH_SIZES = (17, 33, 65)
 
 ARCHITECTURES = {
     65: [('conv', 5, 128), ('pool', 2), ('conv', 5, 128), ('pool', 2), ('conv', 5, 128), ('pool', 2),
-         ('conv', 4, 256), ('conv', 1, D_DESCRIPTOR)],                 # 65 61 30 26 13 9 4 1 1  [C]
+         ('conv', 4, 256), ('conv', 1, D_DESCRIPTOR)],                 # 65 61 30 26 13 9 4 1 1  the paper's table
     33: [('conv', 5, 128), ('pool', 2), ('conv', 5, 256), ('pool', 2), ('conv', 2, 256),
          ('conv', 4, D_DESCRIPTOR)],                                   # 33 29 14 10 5 4 1       [R] reconstruction
     17: [('conv', 6, 128), ('conv', 5, 256), ('conv', 5, 256), ('conv', 4, D_DESCRIPTOR)],  # 17 12 8 4 1  [R] reconstruction
@@ -245,16 +246,16 @@ class TeacherConfig:
     noise_std: float = PLUS_NOISE_STD    # p+ noise [R]
     seed: int = 0
 
-    LIMITS = dict(batch_size=(2, None, 'the compactness loss correlates the descriptors of a batch, which needs two'),
-                  iterations=(1, None, 'zero iterations would save an untrained teacher'),
-                  lr=(0, None, 'Adam needs a positive step size'), weight_decay=(0, None, ''), margin=(0, None, ''),
-                  lambda_k=(0, None, ''), lambda_m=(0, None, ''), lambda_c=(0, None, ''), max_shift=(0, None, ''), noise_std=(0, None, ''),
-                  pool=(0, None, '0 draws fresh patches every step'))
+    LIMITS = dict(batch_size=(2, 65536, 'the compactness loss correlates the descriptors of a batch, which needs two'),
+                  iterations=(1, 10**8, 'zero iterations would save an untrained teacher'),
+                  lr=(0, None, 'Adam needs a positive step size'), weight_decay=(0, 1, ''), margin=(0, 10**6, ''),
+                  lambda_k=(0, 10**6, ''), lambda_m=(0, 10**6, ''), lambda_c=(0, 10**6, ''), max_shift=(0, 256, ''),
+                  noise_std=(0, 1, 'images lie in [0, 1]'), pool=(0, 10**7, '0 draws fresh patches every step'), seed=SEED_LIMITS)
 
     def check(self) -> 'TeacherConfig':
         "Self, or a ValueError naming the first setting that cannot work."
         if self.p not in ARCHITECTURES: raise ValueError(f"p must be one of {sorted(ARCHITECTURES)}; got {self.p}.")
-        for name, (lo, hi, why) in self.LIMITS.items(): check_value(name, getattr(self, name), lo, hi, why, open_lo=name == 'lr')
+        check_limits(self)
         if self.compactness not in COMPACTNESS_FORMS: raise ValueError(f"compactness must be one of {COMPACTNESS_FORMS}; got {self.compactness!r}.")
         if not (self.lambda_k or self.lambda_m or self.lambda_c): raise ValueError("At least one of lambda_k, lambda_m, lambda_c must be positive: otherwise nothing is learned.")
         if self.p_input_size is not None: check_value('p_input_size', self.p_input_size, 32, None, "P's networks pool 32-fold")
@@ -276,6 +277,9 @@ class PatchPool:
     def __init__(self, stream: NaturalPatches, cfg: 'TeacherConfig', P: nn.Module|None, device='cpu', chunk: int = 256):
         self.bs, self.seed, device = cfg.batch_size, cfg.seed, torch.device(device)
         keys = ('p', 'p_pos', 'p_neg') if cfg.lambda_m else ('p',)
+        need, have = cfg.pool * 3 * 3 * stream.p ** 2 * 4, physical_memory()      # the triplets as drawn, float32, before they are stored
+        if have and need > have / 2: raise ValueError(f"pool={cfg.pool} patches of p={stream.p} need about {need / 2**30:.1f} GiB while they are drawn, "
+                                                      f"more than half of this machine's {have / 2**30:.0f} GiB; lower pool (--pool), or 0 for fresh patches.")
         trip = [stream.triplet(k) for k in range(cfg.pool)]
         self.data = {k: torch.stack([t[i] for t in trip]).half() for i, k in enumerate(('p', 'p_pos', 'p_neg')) if k in keys}   # (n, 3, p, p)
         if P is not None:
@@ -297,12 +301,31 @@ class PatchPool:
 # %% ../nbs/02_teacher.ipynb #7c8d9eaa
 TEACHER_STATE_FORMAT = 'ustudents.teacher_state/1'
 
-class _Distil(nn.Module):
+class Distil(nn.Module):
     "T-hat and (when distilling) D in one module with one forward per step, as DistributedDataParallel wants."
     def __init__(self, T, D): super().__init__(); self.T, self.D = T, D
     def forward(self, x, n: int):                     # x: (k * n, 3, p, p), the n patches p first
         t = self.T(x)
         return t, (self.D(t[:n]) if self.D is not None else None)
+
+def teacher_step(net: nn.Module,            # T-hat and D as one module (`Distil`), or its DistributedDataParallel wrapper
+                 P: nn.Module|None,         # the network distilled, when the batch carries no cached 'target'
+                 b: dict,                   # one batch on the device: 'p' (and 'p_pos', 'p_neg'; 'target' from a pool)
+                 cfg: 'TeacherConfig', opt, scaler, dtype: torch.dtype|None = None,
+                ) -> torch.Tensor:          # (4,) L_k, L_m, L_c and the weighted loss, on the device
+    "One pre-training step: the three losses on one batch, weighted by cfg's lambdas, and the update."
+    n = len(b['p']); x = torch.cat([b['p'], b['p_pos'], b['p_neg']]) if cfg.lambda_m else b['p']
+    with autocast(x.device, dtype):
+        t_all, decoded = net(x, n)
+        target = (b['target'] if 'target' in b else P(b['p'])) if cfg.lambda_k else None
+    t_all = t_all.float(); t = t_all[:n]                                          # (n, d)
+    zero = t.new_zeros(())
+    l_k = knowledge_distillation_loss(decoded.float(), target.float()) if cfg.lambda_k else zero
+    l_m = metric_learning_loss(t, t_all[n:2 * n], t_all[2 * n:], cfg.margin) if cfg.lambda_m else zero
+    l_c = compactness_loss(_gather(t), cfg.compactness) if cfg.lambda_c else zero
+    loss = cfg.lambda_k * l_k + cfg.lambda_m * l_m + cfg.lambda_c * l_c
+    opt.zero_grad(set_to_none=True); scaler.scale(loss).backward(); scaler.step(opt); scaler.update()
+    return torch.stack([l_k, l_m, l_c, loss]).detach()
 
 def _gather(t: torch.Tensor) -> torch.Tensor:
     "The descriptors of the whole global batch, with gradients flowing back to each process's own."
@@ -323,16 +346,16 @@ def pretrain_teacher(cfg: TeacherConfig,         # the configuration
                     ) -> tuple[PatchNetwork, list[dict]]:  # the teacher and the loss history: mean losses per `log_every` steps
     "Pre-train a patch network T-hat on natural-image patches with the three losses; resumable, data-parallel under torchrun."
     from tqdm.auto import tqdm
-    cfg.check(); check_value('checkpoint_every', checkpoint_every, 1); check_value('log_every', log_every, 1)
+    cfg.check(); check_value('checkpoint_every', checkpoint_every, 1, integer=True); check_value('log_every', log_every, 1, integer=True)
     if checkpoint_every % log_every: raise ValueError(f"checkpoint_every ({checkpoint_every}) must be a multiple of log_every ({log_every}): a checkpoint is written only after its losses were checked.")
     if isinstance(images, (list, tuple)) and not isinstance(images, ImageFiles) and any(isinstance(f, (str, Path)) for f in images):
         check_image_files([f for f in images if isinstance(f, (str, Path))], cfg.p, 'the patches')   # a bad file stops the run now, not hours in
-    device, (rank, n_procs) = torch.device(device), world()
+    device, (rank, n_procs) = as_device(device), world()
     torch.manual_seed(cfg.seed)
     T = patch_network(cfg.p, **cfg.arch).to(device)
     if cfg.lambda_k: P = (P if P is not None else PretrainedP(cfg.p_weights, cfg.p_input_size, cfg.p_network)).to(device).eval()
     D = decoder(getattr(P, 'features', P_FEATURES)).to(device) if cfg.lambda_k else None
-    net = _Distil(T, D)
+    net = Distil(T, D)
     opt = torch.optim.Adam([w for w in net.parameters() if w.requires_grad], lr=cfg.lr, weight_decay=cfg.weight_decay)
     dtype = amp_dtype(device, amp); scaler = grad_scaler(device, dtype)
     start, history = 0, []
@@ -354,18 +377,7 @@ def pretrain_teacher(cfg: TeacherConfig,         # the configuration
     bar = tqdm(range(start, cfg.iterations), desc=f'teacher p={cfg.p}', disable=not progress or rank != 0, initial=start, total=cfg.iterations)
     for step in bar:
         b = {k: v.to(device, non_blocking=True) for k, v in next(batches).items()}
-        n = len(b['p']); x = torch.cat([b['p'], b['p_pos'], b['p_neg']]) if cfg.lambda_m else b['p']
-        with autocast(device, dtype):
-            t_all, decoded = ddp(x, n)
-            target = (b['target'] if 'target' in b else P(b['p'])) if cfg.lambda_k else None
-        t_all = t_all.float(); t = t_all[:n]                                          # (n, d)
-        zero = t.new_zeros(())
-        l_k = knowledge_distillation_loss(decoded.float(), target.float()) if cfg.lambda_k else zero
-        l_m = metric_learning_loss(t, t_all[n:2 * n], t_all[2 * n:], cfg.margin) if cfg.lambda_m else zero
-        l_c = compactness_loss(_gather(t), cfg.compactness) if cfg.lambda_c else zero
-        loss = cfg.lambda_k * l_k + cfg.lambda_m * l_m + cfg.lambda_c * l_c
-        opt.zero_grad(set_to_none=True); scaler.scale(loss).backward(); scaler.step(opt); scaler.update()
-        sums += torch.stack([l_k, l_m, l_c, loss]).detach(); count += 1
+        sums += teacher_step(ddp, P, b, cfg, opt, scaler, dtype); count += 1
         if (step + 1) % log_every == 0 or step + 1 == cfg.iterations:
             if n_procs > 1: torch.distributed.all_reduce(sums); sums /= n_procs
             k, m, c, tot = (sums / count).tolist()
@@ -405,6 +417,7 @@ def load_teacher(path: str|Path, p: int|None = None, map_location='cpu') -> Patc
     "Load a teacher saved by `save_teacher`; `p` checks that it is the receptive field you expect."
     ck = load_checkpoint(path, TEACHER_FORMAT, 'teacher', map_location)
     cfg = teacher_config(ck['config'])
+    if p is not None and p not in ARCHITECTURES: raise ValueError(f"p must be one of {sorted(ARCHITECTURES)} (an int); got {p!r}.")
     if p is not None and cfg.p != p: raise ValueError(f"{path} holds a teacher for p={cfg.p}, not p={p}.")
     T = patch_network(cfg.p, **cfg.arch)
     try: T.load_state_dict({k: v.float() for k, v in ck['state_dict'].items()})
@@ -433,3 +446,48 @@ def offline_teacher(p: int = 33, # receptive field: 17, 33 or 65
     if hashlib.sha256(path.read_bytes()).hexdigest() != info[p]['sha256']:
         raise ValueError(f"The shipped teacher {path} is damaged (its checksum is not the recorded one); reinstall ustudents.")
     return load_teacher(path, p)
+
+# %% ../nbs/02_teacher.ipynb #9a0b1c24
+OFFLINE_RECIPES = {   # how the offline teachers are pre-trained; 'imagenet' made the shipped ones (tools/offline_teachers.py)
+    'imagenet': dict(lambda_k=1.0, lambda_m=0.0, lambda_c=1.0, p_weights='imagenet', p_network=OFFLINE_P, p_input_size=112, pool=16384,
+                     compactness='signed'),    # the paper's form, chosen on development data (the compactness form with an ImageNet P, above)
+    'metric': dict(lambda_k=0.0, lambda_m=1.0, lambda_c=0.002, p_weights=None, compactness='squared'),   # no P: the teachers shipped before
+    'random-p': dict(lambda_k=1.0, lambda_m=0.0, lambda_c=1.0, p_weights=None, compactness='squared')}   # a random P: for the collapse study
+OFFLINE_ITERATIONS = {'imagenet': {17: 3000, 33: 4000, 65: 2000},   # what a 2-core CPU does in about 5, 6 and 10 minutes (bf16)
+                      'metric': {17: 600, 33: 400, 65: 150}, 'random-p': {17: 300, 33: 300, 65: 300}}
+OFFLINE_AMP = {'imagenet': True, 'metric': 'auto', 'random-p': 'auto'}   # bf16 autocast also on a CPU, where it is about twice as fast
+OFFLINE_IMAGES = 'the photographs that ship with scikit-learn and scikit-image (ustudents.data.sample_photographs)'
+
+def offline_config(variant: str, p: int, iterations: int|None = None, batch_size: int = 64, **kw) -> TeacherConfig:
+    "The configuration `variant` of OFFLINE_RECIPES pre-trains the teacher for receptive field p with; `kw` overrides fields."
+    if variant not in OFFLINE_RECIPES: raise ValueError(f"variant must be one of {sorted(OFFLINE_RECIPES)}; got {variant!r}.")
+    return TeacherConfig(p=p, iterations=iterations or OFFLINE_ITERATIONS[variant][p], batch_size=batch_size, **{**OFFLINE_RECIPES[variant], **kw}).check()
+
+def pretrain_offline(variant: str, p: int, iterations: int|None = None, device='cpu', num_workers: int = 0, amp=None, batch_size: int = 64,
+                     progress: bool = True, state: str|Path|None = None, **kw) -> tuple[PatchNetwork, list[dict]]:
+    "Pre-train one offline teacher of `variant` on the bundled photographs, with its provenance; with `state` (a folder), resumable and extendable."
+    import platform, time
+    from ustudents.data import sample_photographs
+    cfg = offline_config(variant, p, iterations, batch_size, **kw); t0 = time.perf_counter()
+    ckpt = Path(state) / f'{variant}_{cfg.compactness}_p{p}_state.pt' if state else None
+    T, hist = pretrain_teacher(cfg, sample_photographs(), device=device, progress=progress, num_workers=num_workers, amp=OFFLINE_AMP[variant] if amp is None else amp,
+                               log_every=50, checkpoint=ckpt, checkpoint_every=500 if cfg.iterations % 500 == 0 else 50)
+    cpu = f", {torch.get_num_threads()} threads, {platform.processor() or platform.machine()}" if str(device) == 'cpu' else ''
+    T.provenance = dict(T.provenance, variant=variant, images=OFFLINE_IMAGES, seconds=round(time.perf_counter() - t0, 1), batch=cfg.batch_size,
+                        final_losses={k: round(hist[-1][k], 4) for k in ('k', 'm', 'c')}, device=f"{device}{cpu}", torch=str(torch.__version__),
+                        date=time.strftime('%Y-%m-%d'),
+                        note="distilled from an ImageNet network on a CPU with a shortened recipe (see the configuration): the paper's kind of teacher, not its budget"
+                             if variant == 'imagenet' else "pre-trained offline without ImageNet: for the teacher study, not for the paper's numbers")
+    return T.cpu(), hist
+
+def ship_teachers(teachers: dict,                  # {p: teacher}
+                  folder: str|Path|None = None,    # default: the package's own teachers/ folder
+                  prefix: str = 'offline') -> dict:
+    "Save each teacher in float16 as `prefix`_p<p>.pt and write `prefix`.json with their checksums, configurations and provenance."
+    folder = Path(folder) if folder is not None else _shipped(); folder.mkdir(parents=True, exist_ok=True); info = {}
+    for p, T in sorted(teachers.items()):
+        f = folder / f'{prefix}_p{p}.pt'; save_teacher(T, f, half=True)
+        cfg = getattr(T, 'config', None) or TeacherConfig(p=T.p, **T.arch)
+        info[str(p)] = dict(file=f.name, sha256=hashlib.sha256(f.read_bytes()).hexdigest(), config=asdict(cfg), provenance=getattr(T, 'provenance', {}))
+    atomic_write(folder / f'{prefix}.json', lambda fh: fh.write((json.dumps(info, indent=1) + '\n').encode()))
+    return info

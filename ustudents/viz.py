@@ -118,7 +118,9 @@ def show_threshold(image,                 # (3, H, W) tensor or (H, W, 3) array 
 
 # %% ../nbs/06_viz.ipynb #bf187739
 def _explore_row(axs, image, m, threshold, mask, vmax, title):
-    axs[0].imshow(m, cmap='inferno', vmin=0, vmax=vmax); axs[0].set_title(title, fontsize=8, loc='left'); axs[0].axis('off')
+    im = axs[0].imshow(m, cmap='inferno', vmin=0, vmax=vmax); axs[0].set_title(title, fontsize=8, loc='left'); axs[0].axis('off')
+    cb = axs[0].figure.colorbar(im, ax=axs[0], shrink=0.8, extend='min')   # the arrow: scores below 0 (under the validation average) share 0's colour
+    cb.set_label('validation std', fontsize=7); cb.ax.tick_params(labelsize=6)
     _outline(axs[0], mask, 0.7)
     show_threshold(image, m, threshold, mask, axs[1])
 

@@ -1,0 +1,41 @@
+"""The docs check catches what a reader catches: each fault put into a page is reported, and the project's notebooks have none."""
+import importlib.util, json
+from pathlib import Path
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+spec = importlib.util.spec_from_file_location('docs_tool', ROOT / 'tools' / 'docs.py'); docs = importlib.util.module_from_spec(spec); spec.loader.exec_module(docs)
+
+md = lambda s: dict(cell_type='markdown', source=s, metadata={})
+code = lambda s, *outs: dict(cell_type='code', source=s, metadata={}, outputs=list(outs), execution_count=1)
+png = dict(output_type='display_data', data={'image/png': 'iVBOR', 'text/plain': '<Figure size 640x480 with 2 Axes>'}, metadata={})
+
+FAULTS = {   # a broken cell, and the words its report must contain
+    'code in a markdown cell': md("## Cost\n# %% id=1234abcd\nprint(cost_table(plan))"),
+    'tag [C] used but never defined': md("The paper states this [C]."),
+    'a link anchor that is not an id': md("See [the study](12_teachers.ipynb#Why The Teachers Lost)."),
+    'a warning in the output': code("torch.from_numpy(a)", dict(output_type='stream', name='stderr', text='UserWarning: The given NumPy array is not writable')),
+    'a matplotlib repr in the output': code("fig.text(1, .5, 'std')", dict(output_type='execute_result', data={'text/plain': "Text(1.0, 0.5, 'std')"}, metadata={}, execution_count=1)),
+    'a map of scores without a colour scale': code("plt.imshow(score_map, cmap='inferno')", png),
+    'an error in the output': code("1/0", dict(output_type='error', ename='ZeroDivisionError', evalue='division by zero', traceback=[])),
+}
+
+@pytest.mark.parametrize('fault', FAULTS)
+def test_each_fault_is_reported(fault):
+    problems = docs.notebook_problems(dict(cells=[md('# A page'), FAULTS[fault]]))
+    assert any(p.startswith(fault) for p in problems), problems
+
+def test_a_clean_page_passes():
+    clean = [md("# A page\n\nText with `[C]` in code, a tag [R] and a [link](02_teacher.ipynb#the-three-losses)."),
+             code("im = plt.imshow(score_map, cmap='inferno'); plt.colorbar(im)", png), code("plt.imshow(mask, cmap='gray')", png),
+             code("print('done')", dict(output_type='stream', name='stdout', text='done\n'))]
+    assert docs.notebook_problems(dict(cells=clean)) == []
+
+def test_links_written_for_github_are_caught_in_built_pages():
+    html = '<a href="02_teacher.ipynb#x">t</a> <a href="02_teacher.html#x">ok</a> <a href="https://colab.research.google.com/github/u/u/blob/main/nbs/02_teacher.ipynb">badge</a>'
+    assert docs.html_problems(html) == ['a link to a notebook file, not a page: 02_teacher.ipynb#x']
+    assert docs.page_links('[t](02_teacher.ipynb#the-three-losses)') == '[t](02_teacher.html#the-three-losses)'
+
+@pytest.mark.parametrize('nb', sorted((ROOT / 'nbs').glob('*.ipynb')), ids=lambda p: p.stem)
+def test_the_notebooks_have_none_of_these_faults(nb):
+    assert docs.notebook_problems(json.loads(nb.read_text(encoding='utf-8'))) == []
