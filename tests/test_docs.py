@@ -32,10 +32,16 @@ def test_a_clean_page_passes():
     assert docs.notebook_problems(dict(cells=clean)) == []
 
 def test_links_written_for_github_are_caught_in_built_pages():
-    html = '<a href="02_teacher.ipynb#x">t</a> <a href="02_teacher.html#x">ok</a> <a href="https://colab.research.google.com/github/u/u/blob/main/nbs/02_teacher.ipynb">badge</a>'
+    html = '<a href="02_teacher.ipynb#x">t</a> <a href="teacher.html#x">ok</a> <a href="https://colab.research.google.com/github/u/u/blob/main/nbs/02_teacher.ipynb">badge</a>'
     assert docs.html_problems(html) == ['a link to a notebook file, not a page: 02_teacher.ipynb#x']
-    assert docs.page_links('[t](02_teacher.ipynb#the-three-losses)') == '[t](02_teacher.html#the-three-losses)'
+    assert docs.page_links('[t](02_teacher.ipynb#the-three-losses)') == '[t](teacher.html#the-three-losses)'   # nbdev's page names
+    assert docs.page_name('index') == 'index.html' and docs.doc_url() == 'https://ustudents.github.io/ustudents/'
 
 @pytest.mark.parametrize('nb', sorted((ROOT / 'nbs').glob('*.ipynb')), ids=lambda p: p.stem)
 def test_the_notebooks_have_none_of_these_faults(nb):
     assert docs.notebook_problems(json.loads(nb.read_text(encoding='utf-8'))) == []
+
+def test_links_to_documented_methods_land_on_their_class():
+    pages = {'score.html': '<h3 id="scale">Scale</h3><h3 id="anomaly_map">anomaly_map</h3>'}
+    html = '<a href="score.html#scale.normalised">a</a> <a href="score.html#anomaly_map">b</a> <a href="score.html#nothing.here">c</a>'
+    assert docs.documented_anchors(html, pages) == '<a href="score.html#scale">a</a> <a href="score.html#anomaly_map">b</a> <a href="score.html#nothing.here">c</a>'

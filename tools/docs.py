@@ -45,7 +45,14 @@ def reading_order() -> list[tuple[str, str]]:
     walk(yaml.safe_load((root / 'nbs' / 'sidebar.yml').read_text())['website']['sidebar']['contents'])
     return out
 
-def page_name(stem: str) -> str: return 'index.html' if stem == 'index' else f'{stem}.html'
+def page_name(stem: str) -> str:
+    "The page a notebook becomes on nbdev's site: its name without the number that orders it (02_teacher -> teacher.html)."
+    return 'index.html' if stem == 'index' else re.sub(r'^\d+_', '', stem) + '.html'
+
+def doc_url() -> str:
+    "Where the published site lives (settings.ini's doc_host + doc_baseurl): the prefix of the links nbdev writes to documented names."
+    cfg = dict(re.findall(r'^(\w+)\s*=\s*(.*?)\s*$', (root / 'settings.ini').read_text(), re.M))
+    return cfg.get('doc_host', '').rstrip('/') + '/' + cfg.get('doc_baseurl', '').strip('/') + '/'
 
 NAV_CSS = """<style>
 #us-side{position:fixed;top:0;left:0;width:210px;height:100%;overflow:auto;padding:14px 10px;background:#f7f7f7;border-right:1px solid #ddd;font:13px/1.45 sans-serif;z-index:10}
@@ -73,6 +80,15 @@ def heading_ids(html: str) -> str:
         return f'<h{level} id="{new}"{attrs}>' + inner.replace(f'href="#{old}"', f'href="#{new}"') + f'</h{level}>'
     return re.sub(r'<h([1-6]) id="([^"]*)"([^>]*)>(.*?)</h\1>', one, html, flags=re.S)
 
+def documented_anchors(html: str, pages: dict) -> str:
+    "A link to a documented method (`score.html#scale.normalised`) whose page shows only its class lands on the class (`#scale`), not nowhere."
+    ids = {n: set(re.findall(r'\bid="([^"]+)"', h)) for n, h in pages.items()}
+    def one(m):
+        page, anchor = m.group(1), m.group(2)
+        if page in ids and anchor not in ids[page] and '.' in anchor and anchor.split('.')[0] in ids[page]: anchor = anchor.split('.')[0]
+        return f'href="{page}#{anchor}"'
+    return re.sub(r'href="([\w-]+\.html)#([^"]+)"', one, html)
+
 def nav(stem: str, order, titles) -> tuple[str, str]:
     "The sidebar and the prev/next links of page `stem`."
     side, last = ['<nav id="us-side"><b>ustudents</b>'], None
@@ -93,12 +109,13 @@ def build():
     from nbdev.serve import proc_nbs
     proc = Path(proc_nbs(n_workers=0))
     docs.mkdir(exist_ok=True)
+    for old in docs.glob('*.html'): old.unlink()                         # pages of a previous build, perhaps under other names
     from traitlets.config import Config
     c = Config(); c.TagRemovePreprocessor.enabled = True; c.TagRemovePreprocessor.remove_input_tags = {'remove_input'}
     ex = HTMLExporter(template_name='lab', config=c)
     ex.exclude_input_prompt = ex.exclude_output_prompt = True           # no "In [ ]:" in the margin
     if LOCAL_MATHJAX.exists(): ex.mathjax_url = LOCAL_MATHJAX.as_uri() + '?config=TeX-AMS_HTML'
-    notebooks, titles = {}, {}
+    notebooks, titles, pages = {}, {}, {}
     for nb_path in sorted(proc.glob('*.ipynb')):
         nb = nbformat.read(nb_path, as_version=4)
         title = nb_path.stem
@@ -121,11 +138,12 @@ def build():
                 if 'data' in o and 'text/markdown' in o['data']:
                     o['data']['text/markdown'] = page_links(re.sub(r'\{target="_blank"[^}]*\}', '', o['data']['text/markdown']))
         html, _ = ex.from_notebook_node(nb, resources={'metadata': {'name': titles[stem]}})
-        html = heading_ids(html)
+        html = heading_ids(html).replace(f'href="{doc_url()}', 'href="')    # links to documented names stay on this site
         side, prevnext = nav(stem, order, titles)
         html = re.sub(r'(<body[^>]*>)', lambda m: m.group(1) + side, html, count=1)
         html = html.replace('</body>', prevnext + '</body>', 1)
-        (docs / page_name(stem)).write_text(html, encoding='utf-8')
+        pages[page_name(stem)] = html
+    for name, html in pages.items(): (docs / name).write_text(documented_anchors(html, pages), encoding='utf-8')
     img = root / 'nbs' / 'images'
     if img.exists(): shutil.copytree(img, docs / 'images', dirs_exist_ok=True)
     print(f"built {len(notebooks)} pages into {docs}: {', '.join(page_name(s) for _, s in order)}")
@@ -175,13 +193,14 @@ def check():
     flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
              '--disable-component-update', '--disable-sync', '--allow-file-access-from-files', '--virtual-time-budget=15000']
     failed, results, doms = 0, [], {}
+    stems = {page_name(nb.stem): nb.stem for nb in (root / 'nbs').glob('*.ipynb')}
     for page in sorted(docs.glob('*.html')):
         with tempfile.TemporaryDirectory() as prof:
             dom = subprocess.run([chrome, *flags, f'--user-data-dir={prof}', '--enable-logging=stderr', '--v=0', '--dump-dom', page.as_uri()],
                                  capture_output=True, text=True, timeout=120)
             subprocess.run([chrome, *flags, f'--user-data-dir={prof}', f'--screenshot={shots / (page.stem + ".png")}', '--window-size=1280,1500', page.as_uri()],
                            capture_output=True, text=True, timeout=120)
-        html, stem = dom.stdout, page.stem
+        html, stem = dom.stdout, stems.get(page.name, page.stem)
         title = re.search(r'<h1[^>]*>(.*?)</h1>', html, re.S)
         n_img = len(re.findall(r'<img\b', html))
         n_math = len(re.findall(r'class="MathJax', html))

@@ -108,6 +108,7 @@ def _writable_output(path: Path, overwrite: bool, what: str, option: str = '--ou
     check_writable(path.parent)
 
 def cmd_pretrain_teacher(a):
+    "`ustudents pretrain-teacher`: pre-train a teacher on natural-image patches and save it."
     dev = init_distributed() or resolve_device(a.device)              # under torchrun: this process's GPU, data-parallel
     out = Path(a.out)
     if world()[0] == 0: _writable_output(out, a.overwrite, 'teacher')
@@ -141,6 +142,7 @@ def _teachers(specs) -> list:
     return out
 
 def cmd_train_students(a):
+    "`ustudents train-students`: train and calibrate a model into a run folder (resumable)."
     dev = resolve_device(a.device)
     teachers = _teachers(a.teacher)
     ps = [T.p for T in teachers]
@@ -169,6 +171,7 @@ def cmd_train_students(a):
     print(json.dumps(dict(run=str(a.out), patch_sizes=model.patch_sizes, n_train=len(train_ds), n_val=len(val_ds))))
 
 def cmd_evaluate(a):
+    "`ustudents evaluate`: the metrics of a run on a category's test images, as one JSON object."
     dev = resolve_device(a.device)
     if a.save_maps: _writable_output(Path(a.save_maps), a.overwrite, 'saved maps', '--save-maps')
     model = load_run(a.run).to(dev)
@@ -179,6 +182,7 @@ def cmd_evaluate(a):
     if a.save_maps: save_maps(a.save_maps, **saved)
 
 def cmd_predict(a):
+    "`ustudents predict`: anomaly maps and overlays for images, at their original resolution."
     from PIL import Image
     if a.vmax is not None and a.vmax <= a.vmin: raise ValueError(f"--vmax {a.vmax} must be above --vmin {a.vmin}: the overlay's colours run from --vmin to --vmax.")
     dev = resolve_device(a.device)
@@ -212,6 +216,7 @@ def cmd_predict(a):
 
 # %% ../nbs/08_cli.ipynb #4d5e6f70
 def cmd_sweep(a):
+    "`ustudents sweep`: train, calibrate and evaluate every category; spread over the processes of a torchrun launch."
     from ustudents.data import MVTEC_CATEGORIES
     dev = init_distributed() or resolve_device(a.device)
     teachers = _teachers(a.teacher)
@@ -240,6 +245,7 @@ def cmd_sweep(a):
 DEMO = dict(size=96, n_train=10, n_test_good=4, n_per_defect=2, p=33, students=3, epochs=5, batch_size=2, lr=1e-3, val_fraction=0.2)
 
 def cmd_demo(a):
+    "`ustudents demo`: the whole method end to end on synthetic data, with its metrics and figures."
     dev, D, out = resolve_device(a.device), DEMO, Path(a.out)
     check_writable(out)
     t0 = time.perf_counter()

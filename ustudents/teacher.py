@@ -483,7 +483,7 @@ def pretrain_offline(variant: str, p: int, iterations: int|None = None, device='
 def ship_teachers(teachers: dict,                  # {p: teacher}
                   folder: str|Path|None = None,    # default: the package's own teachers/ folder
                   prefix: str = 'offline') -> dict:
-    "Save each teacher in float16 as `prefix`_p<p>.pt and write `prefix`.json with their checksums, configurations and provenance."
+    "Save each teacher in float16 as `{prefix}_p{p}.pt` and write `{prefix}.json` with their checksums, configurations and provenance."
     folder = Path(folder) if folder is not None else _shipped(); folder.mkdir(parents=True, exist_ok=True); info = {}
     for p, T in sorted(teachers.items()):
         f = folder / f'{prefix}_p{p}.pt'; save_teacher(T, f, half=True)
