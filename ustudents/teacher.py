@@ -4,14 +4,14 @@
 
 # %% ../nbs/02_teacher.ipynb #67827598
 from __future__ import annotations
-import hashlib, json, math, urllib.error
+import hashlib, json, math, platform, time, urllib.error
 from dataclasses import dataclass, asdict, fields
 from pathlib import Path
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from .data import NaturalPatches, ImageFiles, check_image_files, PATCH_SCALES, PLUS_MAX_SHIFT, PLUS_NOISE_STD
+from .data import NaturalPatches, ImageFiles, check_image_files, sample_photographs, PATCH_SCALES, PLUS_MAX_SHIFT, PLUS_NOISE_STD
 from .core import range_problem, check_value, check_limits, SEED_LIMITS, physical_memory, as_device, AMP_MODES, amp_dtype, autocast, grad_scaler, atomic_write, atomic_save, load_checkpoint, world
 
 # %% auto #0
@@ -466,8 +466,6 @@ def offline_config(variant: str, p: int, iterations: int|None = None, batch_size
 def pretrain_offline(variant: str, p: int, iterations: int|None = None, device='cpu', num_workers: int = 0, amp=None, batch_size: int = 64,
                      progress: bool = True, state: str|Path|None = None, **kw) -> tuple[PatchNetwork, list[dict]]:
     "Pre-train one offline teacher of `variant` on the bundled photographs, with its provenance; with `state` (a folder), resumable and extendable."
-    import platform, time
-    from ustudents.data import sample_photographs
     cfg = offline_config(variant, p, iterations, batch_size, **kw); t0 = time.perf_counter()
     ckpt = Path(state) / f'{variant}_{cfg.compactness}_p{p}_state.pt' if state else None
     T, hist = pretrain_teacher(cfg, sample_photographs(), device=device, progress=progress, num_workers=num_workers, amp=OFFLINE_AMP[variant] if amp is None else amp,
