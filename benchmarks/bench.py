@@ -15,36 +15,27 @@ import argparse, datetime, json, multiprocessing as mp, platform, resource, time
 from pathlib import Path
 import torch
 import torch.nn as nn
+from timing import sync, timed                # benchmarks/timing.py: the one timing helper
 from ustudents.teacher import patch_network, PATCH_SIZES, D_DESCRIPTOR
 from ustudents.core import grad_scaler
 from ustudents import fdfe
 from ustudents.fdfe import dense_network, patchwise
 from ustudents.students import Students, student_step
-from ustudents.score import Scale, UninformedStudents, anomaly_map, compile_networks
+from ustudents.score import build_model, anomaly_map, compile_networks
+from ustudents.fdfe import DEFAULT_ALIGNMENT
 
 def macs_per_pixel(p: int) -> int:
     "Multiply-adds of one network per output pixel with FDFE: every convolution runs once per pixel."
     return sum(l.in_channels * l.out_channels * l.kernel_size[0] * l.kernel_size[1]
                for l in patch_network(p).layers if isinstance(l, nn.Conv2d))
 
-def sync(dev):
-    if dev.type == 'cuda': torch.cuda.synchronize()
-
-def best_time(f, dev, reps):
-    f(); sync(dev); best = float('inf')
-    for _ in range(reps):
-        t = time.perf_counter(); f(); sync(dev); best = min(best, time.perf_counter() - t)
-    return best
-
 def model_for(ps, M=3, dev='cpu', side=256):
-    "A calibrated-looking model with random weights: the speed does not depend on the weights."
-    scales = []
-    for p in ps:
-        s = Scale(patch_network(p), Students(p, M), torch.zeros(D_DESCRIPTOR), torch.ones(D_DESCRIPTOR))
+    "A calibrated-looking model with random weights (`score.build_model`, statistics 0 and 1): the speed does not depend on the weights."
+    model = build_model(dict(scales=[dict(p=p, M=M, alignment=DEFAULT_ALIGNMENT) for p in ps], image_size=(side, side)))
+    for s in model.scales:
         for n in ('e_mu', 'v_mu'): getattr(s, n).fill_(0.)
         for n in ('e_sigma', 'v_sigma'): getattr(s, n).fill_(1.)
-        scales.append(s)
-    return UninformedStudents(scales, (side, side)).to(dev).eval()
+    return model.to(dev).eval()
 
 def _one_image_peak(side, q):
     "Peak resident memory of a fresh process that computes one multi-scale map (run in a child process)."
@@ -75,7 +66,7 @@ def main():
     # the ceiling: one large dense convolution, as the students' widest layers
     conv = nn.Conv2d(256, 256, 5).to(dev).eval(); x = torch.randn(1, 256, 132, 132, device=dev)
     with torch.inference_mode(), torch.autocast(dev.type, torch.bfloat16, enabled=a.amp):
-        t = best_time(lambda: conv(x), dev, reps + 1)
+        t = timed(lambda: conv(x), dev, repeats=reps + 1, best=True)
     ceiling = 256 * 256 * 25 * 128 * 128 / t; rec['ceiling_gmacs'] = round(ceiling / 1e9, 1)
     print(f"convolution ceiling (256->256, 5x5, 128x128 output): {ceiling / 1e9:.1f} G multiply-adds/s\n")
 
@@ -91,8 +82,8 @@ def main():
         gmacs = sum(macs_per_pixel(p) for p in ps) * 4 * side * side / 1e9        # teacher + 3 students per scale
         img1, img4 = torch.rand(1, 3, side, side, device=dev), torch.rand(4, 3, side, side, device=dev)
         if dev.type == 'cuda': torch.cuda.reset_peak_memory_stats()
-        lat = best_time(lambda: anomaly_map(model, img1, amp=a.amp), dev, reps)
-        thr = 4 / best_time(lambda: anomaly_map(model, img4, amp=a.amp, batch_size=4), dev, reps)
+        lat = timed(lambda: anomaly_map(model, img1, amp=a.amp), dev, repeats=reps, best=True)
+        thr = 4 / timed(lambda: anomaly_map(model, img4, amp=a.amp, batch_size=4), dev, repeats=reps, best=True)
         rate = gmacs * thr
         peak = torch.cuda.max_memory_allocated() / 2**20 if dev.type == 'cuda' else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         label = 'multi-scale ' + '+'.join(map(str, ps)) if len(ps) > 1 else f'p = {ps[0]}'
@@ -110,19 +101,19 @@ def main():
             T = dense_network(patch_network(p)).to(dev).eval(); x = torch.rand(1, 3, side, side, device=dev); t = {}
             for cl in (False, True):
                 fdfe.CHANNELS_LAST = cl
-                with torch.autocast(dev.type, torch.bfloat16, enabled=a.amp): t[cl] = best_time(lambda: T(x), dev, reps)
+                with torch.autocast(dev.type, torch.bfloat16, enabled=a.amp): t[cl] = timed(lambda: T(x), dev, repeats=reps, best=True)
             fdfe.CHANNELS_LAST = True
             rec['layout'].append(dict(p=p, channels_first_s=round(t[False], 4), channels_last_s=round(t[True], 4)))
             print(f"| {p} | {t[False]:.3f} | {t[True]:.3f} | {t[False] / t[True]:.2f}x |", flush=True)
 
-    print(f"\n| layer (batch 4, channels-last) | teacher + 3 students as 4 convolutions (s) | as one grouped convolution (s) | speed-up of fusing |\n|---|---|---|---|")
+    print("\n| layer (batch 4, channels-last) | teacher + 3 students as 4 convolutions (s) | as one grouped convolution (s) | speed-up of fusing |\n|---|---|---|---|")
     with torch.inference_mode():
         for cin, cout, k, n in [(128, 128, 5, side // 2 + 16), (128, 256, 5, side // 2 + 16), (256, 256, 2, side // 4 + 8)]:
             x = torch.randn(4, cin, n, n, device=dev).contiguous(memory_format=torch.channels_last)
             convs = [nn.Conv2d(cin, cout, k).to(dev).eval() for _ in range(4)]
             fused = nn.Conv2d(4 * cin, 4 * cout, k, groups=4).to(dev).eval()
             xg = torch.cat([x] * 4, 1).contiguous(memory_format=torch.channels_last)
-            ts, tg = best_time(lambda: [c(x) for c in convs], dev, reps), best_time(lambda: fused(xg), dev, reps)
+            ts, tg = timed(lambda: [c(x) for c in convs], dev, repeats=reps, best=True), timed(lambda: fused(xg), dev, repeats=reps, best=True)
             rec['fusion'].append(dict(layer=f'{cin}->{cout}, {k}x{k}, {n}x{n}', separate_s=round(ts, 4), grouped_s=round(tg, 4)))
             print(f"| {cin}->{cout}, {k}x{k}, {n}x{n} | {ts:.3f} | {tg:.3f} | {ts / tg:.2f}x |", flush=True)
 
@@ -131,10 +122,10 @@ def main():
         for p in PATCH_SIZES:
             img = torch.rand(1, 3, side, side, device=dev)
             model = model_for((p,), dev=dev, side=side)
-            te = best_time(lambda: anomaly_map(model, img, amp=a.amp), dev, reps)
+            te = timed(lambda: anomaly_map(model, img, amp=a.amp), dev, repeats=reps, best=True)
             compile_networks(model)
             t0 = time.perf_counter(); anomaly_map(model, img, amp=a.amp); sync(dev); tc0 = time.perf_counter() - t0
-            tc = best_time(lambda: anomaly_map(model, img, amp=a.amp), dev, reps)
+            tc = timed(lambda: anomaly_map(model, img, amp=a.amp), dev, repeats=reps, best=True)
             rec['compile'].append(dict(p=p, eager_s=round(te, 3), compiled_s=round(tc, 3), compile_s=round(tc0, 1)))
             print(f"| {p} | {te:.3f} | {tc:.3f} | {te / tc:.2f}x | {tc0:.0f} |", flush=True)
 
@@ -145,8 +136,8 @@ def main():
             net = patch_network(p).to(dev).eval(); T = dense_network(net); out = {}
             for s in sizes:
                 x = torch.rand(1, 3, s, s, device=dev); rows = max(1, 256 // s)
-                tp = best_time(lambda: patchwise(net, x[..., :rows, :], p, chunk=256), dev, 1) * s / rows   # linear in patches
-                out[s] = round(tp / best_time(lambda: T(x), dev, reps))
+                tp = timed(lambda: patchwise(net, x[..., :rows, :], p, chunk=256), dev, repeats=1, best=True) * s / rows   # linear in patches
+                out[s] = round(tp / timed(lambda: T(x), dev, repeats=reps, best=True))
             rec['fdfe'].append(dict(p=p, speedup={str(s): v for s, v in out.items()}))
             print(f"| {p} | {' / '.join(f'{v}x' for v in out.values())} |", flush=True)
 
@@ -159,7 +150,7 @@ def main():
             x = torch.rand(b, 3, side, side, device=dev)
             dtype = torch.bfloat16 if a.amp else None; zero, one = torch.zeros(D_DESCRIPTOR, device=dev), torch.ones(D_DESCRIPTOR, device=dev)
             step = lambda: student_step(T, list(S.dense), opts, [grad_scaler(dev, dtype) for _ in opts], x, zero, one, dtype)   # the library's training step
-            res[b] = round(best_time(step, dev, 1), 2)
+            res[b] = round(timed(step, dev, repeats=1, best=True), 2)
         rec['training'].append(dict(p=p, batch1_s=res[1], batch8_s=res[8]))
         print(f"| {p} | {res[1]:.2f} / {res[8]:.2f} |", flush=True)
 

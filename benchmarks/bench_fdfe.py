@@ -5,20 +5,11 @@
 Patch-wise cost is exactly linear in the number of patches, so for large images it is timed on
 `--patches` patches and scaled to all H*W of them (marked 'extrapolated'). Prints a Markdown table.
 """
-import argparse, platform, time, datetime
+import argparse, platform, datetime
 import torch
+from timing import timed                      # benchmarks/timing.py: the one timing helper
 from ustudents.teacher import patch_network, PATCH_SIZES
 from ustudents.fdfe import dense_network, patchwise
-
-def timeit(f, device, reps=3):
-    f()
-    if device.type == 'cuda': torch.cuda.synchronize()
-    best = float('inf')
-    for _ in range(reps):
-        t = time.perf_counter(); f()
-        if device.type == 'cuda': torch.cuda.synchronize()
-        best = min(best, time.perf_counter() - t)
-    return best
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -34,14 +25,14 @@ def main():
             net = patch_network(p).to(dev).eval(); T = dense_network(net)
             for s in a.sizes:
                 x = torch.rand(1, 3, s, s, device=dev)
-                td = timeit(lambda: T(x), dev)
+                td = timed(lambda: T(x), dev, repeats=3, best=True)
                 n = s * s
-                if n <= a.patches: tp, note = timeit(lambda: patchwise(net, x, p, chunk=256), dev, reps=1), ''
+                if n <= a.patches: tp, note = timed(lambda: patchwise(net, x, p, chunk=256), dev, repeats=1, best=True), ''
                 else:
                     # time `a.patches` patches of the same image (the rows covering them) and scale linearly
                     rows = max(1, a.patches // s)
                     xs = x[..., :rows, :]
-                    tp = timeit(lambda: patchwise(net, xs, p, chunk=256), dev, reps=1) * s / rows
+                    tp = timed(lambda: patchwise(net, xs, p, chunk=256), dev, repeats=1, best=True) * s / rows
                     note = ' (extrapolated)'
                 print(f"| {p} | {s}x{s} | {tp:.2f}{note} | {td:.4f} | {tp / td:.0f}x |", flush=True)
 

@@ -8,7 +8,7 @@
 100 maps is the size of one MVTec AD category's test set at the model's resolution; 160 images of 1024 x 1024 is screw's test set.
 The memory figure is the peak resident set size of a fresh process (ru_maxrss), printed beside the same computation's results.
 """
-import argparse, json, resource, subprocess, sys, time
+import argparse, json, subprocess, sys, time
 import numpy as np
 from scipy import ndimage
 from ustudents.metrics import pro_auc, pixel_auroc

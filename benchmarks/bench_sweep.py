@@ -10,7 +10,6 @@
 """
 import json, os, socket, subprocess, sys, tempfile, time
 from pathlib import Path
-import torch
 from ustudents.data import make_synthetic_mvtec
 from ustudents.teacher import patch_network, decoder, D_DESCRIPTOR
 

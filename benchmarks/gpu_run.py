@@ -22,6 +22,7 @@ import argparse, json, platform, tarfile, tempfile, time, traceback
 from pathlib import Path
 import numpy as np
 import torch
+from timing import timed                      # benchmarks/timing.py: the one timing helper
 from ustudents.data import sample_photographs, load_image, resize_image, NaturalPatches
 from ustudents.fdfe import dense_network
 from ustudents.teacher import (TeacherConfig, pretrain_teacher, patch_network, PretrainedP, correlation_matrix, effective_rank, COMPACTNESS_FORMS,
@@ -29,17 +30,9 @@ from ustudents.teacher import (TeacherConfig, pretrain_teacher, patch_network, P
 from ustudents.core import amp_dtype, grad_scaler
 from ustudents.students import Students, StudentConfig, student_step
 from ustudents.score import anomaly_map
-from ustudents.experiment import compare_teachers, dense_macs_per_pixel, padded_pixels, patch_macs, RESNET18_MACS, BACKWARD, PEAK_TFLOPS
+from ustudents.experiment import compare_teachers
+from ustudents.cost import dense_macs_per_pixel, padded_pixels, patch_macs, RESNET18_MACS, BACKWARD, PEAK_TFLOPS
 from ustudents.teacher import OFFLINE_RECIPES, ship_teachers
-
-def sync(dev):
-    if dev.type == 'cuda': torch.cuda.synchronize()
-
-def timed(fn, dev, warmup=2, repeats=5):
-    for _ in range(warmup): fn()
-    sync(dev); t0 = time.perf_counter()
-    for _ in range(repeats): fn()
-    sync(dev); return (time.perf_counter() - t0) / repeats
 
 PRECISIONS = {'fp32': (False, 'off'), 'tf32': (True, 'off'), 'bf16': (True, 'bf16'), 'fp16': (True, 'fp16')}
 
@@ -61,7 +54,7 @@ def phase_rates(dev, tiny, rec):
             x = torch.rand(1, 3, side, side, device=dev)
             mu, sigma = torch.zeros(D_DESCRIPTOR, device=dev), torch.ones(D_DESCRIPTOR, device=dev)
             step = lambda: student_step(T, list(S.dense), opts, scalers, x, mu, sigma, dtype)   # the library's training step, timed as it trains
-            s = timed(step, dev, repeats=2 if tiny else 5)
+            s = timed(step, dev, warmup=2, repeats=2 if tiny else 5)
             macs = padded_pixels(side, p) * dense_macs_per_pixel(p) * (1 + 3 * (1 + BACKWARD))
             steps.append(dict(precision=name, p=p, side=side, seconds=s, macs_per_s=macs / s))
             print(f"student step p={p} {name}: {s * 1000:.1f} ms, {macs / s / 1e12:.2f} T multiply-adds/s", flush=True)
@@ -73,7 +66,7 @@ def phase_rates(dev, tiny, rec):
         a = (np.random.default_rng(0).random((1024, 1024, 3)) * 255).astype(np.uint8); f = Path(d) / 'x.png'; Image.fromarray(a).save(f)
         t0 = time.perf_counter(); [resize_image(load_image(f), side) for _ in range(5)]; decode = (time.perf_counter() - t0) / 5
     cached = torch.rand(64, 3, side, side).pin_memory() if dev.type == 'cuda' else torch.rand(64, 3, side, side)
-    index = timed(lambda: cached[[7]].to(dev, non_blocking=True), dev, repeats=20)
+    index = timed(lambda: cached[[7]].to(dev, non_blocking=True), dev, warmup=2, repeats=20)
     rec['data_per_image'] = dict(decode_png_1024_and_resize_s=decode, preloaded_index_and_copy_s=index)
     # teacher pre-training steps: T-hat forward and backward on 64 patches, P at 224 forward; and drawing the patches on the CPU
     tsteps = []
@@ -85,7 +78,7 @@ def phase_rates(dev, tiny, rec):
             xb = torch.rand(8 if tiny else 64, 3, p, p, device=dev)
             cfg = TeacherConfig(p=p, lambda_k=1.0, lambda_m=0.0, lambda_c=1.0)                  # the paper's objective
             tstep = lambda: teacher_step(net, P, {'p': xb}, cfg, opt, grad_scaler(dev, dtype), dtype)   # the library's pre-training step
-            s = timed(tstep, dev, repeats=2 if tiny else 10)
+            s = timed(tstep, dev, warmup=2, repeats=2 if tiny else 10)
             macs = len(xb) * (patch_macs(p) * (1 + BACKWARD) + RESNET18_MACS * ((64 / 224) ** 2 if tiny else 1))
             tsteps.append(dict(precision=name, p=p, seconds=s, macs_per_s=macs / s))
             print(f"teacher step p={p} {name}: {s * 1000:.1f} ms", flush=True)

@@ -7,8 +7,7 @@ The paper trains the students with Adam at 1e-4 for MVTec AD's long budget and g
 shipped teacher) trained for four epochs on 120 training digits of class 3 of the mnist5k split, their loss measured on 40 other
 training digits of that class. No test image and no label is read. The rate with the lowest held-out loss is the one used.
 """
-import argparse, json, time
-from pathlib import Path
+import argparse, time
 import torch
 from ustudents.data import one_class_mnist5k
 from ustudents.teacher import offline_teacher

@@ -27,7 +27,7 @@ For each teacher, on the teacher study's three textures (brick, grass, gravel fr
   and costs seconds instead of a student training per teacher. Also per defect (the good test images with one defect's):
   which defects a teacher's training made it better or worse at.
 """
-import argparse, json, sys, tempfile, time
+import argparse, json, tempfile, time
 from dataclasses import asdict
 from pathlib import Path
 import numpy as np

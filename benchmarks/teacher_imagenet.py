@@ -3,6 +3,8 @@
     python benchmarks/teacher_imagenet.py forms --out nbs/results/teacher_forms.json     # p = 17, three forms: about 25 minutes on two cores
     python benchmarks/teacher_imagenet.py development --out nbs/results/teacher_forms.json  # the rule: students on development data, about 30 minutes
     python benchmarks/teacher_imagenet.py study --out nbs/results/teacher_imagenet.json  # the student study at 128 x 128: about 40 minutes
+    python benchmarks/teacher_imagenet.py synthetic --out nbs/results/teacher_imagenet.json   # the same on the synthetic textures: about 20 minutes
+    python benchmarks/teacher_imagenet.py multiscale --out nbs/results/teacher_imagenet.json  # multi-scale, p = 17 + 33 + 65: about 60 minutes
 
 forms: the shipped recipe (tools/offline_teachers.py, variant imagenet) at p = 17 with each compactness form, the paper's signed sum,
 the absolute and the squared one. For each, measured without any label: the training losses; how much of P's feature a linear map
@@ -22,15 +24,22 @@ STUDENTS) on an untrained teacher (seeds 0 and 1), on the no-P teacher shipped b
 on the shipped ImageNet-distilled teacher (students of two seeds), and, as an ablation, on the same recipe with the other
 compactness form that `development` weighed and did not choose; beside them two references that need no students: a Gaussian on EfficientNet-Lite0's
 own features (what distillation can at best carry) and the local-statistics baseline. PRO-AUC per texture and per defect.
+
+synthetic: the study at p = 33 on the synthetic textures of the quick experiments (TEXTURES, make_synthetic_mvtec) at 128 x 128,
+with the same counts: untrained (seed 0), no-P and shipped teachers, and the two references. Kept in the record under `synthetic`.
+
+multiscale: the paper's multi-scale model (students at p = 17, 33 and 65, their normalised scores averaged) on the three real
+textures at 128 x 128: three untrained teachers (seed 0), the three no-P teachers shipped before (benchmarks/teachers/), the three
+shipped ones. Kept under `multiscale`. Every phase keeps a row whose teachers (their provenance) and student seed are unchanged.
 """
-import argparse, json, platform, sys, tempfile, time
+import argparse, json, platform, tempfile, time
 from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
 ROOT = Path(__file__).resolve().parents[1]
-from ustudents.data import make_texture_category, MVTecAD, preload, sample_photographs, NaturalPatches, REAL_TEXTURES, DEFECTS
-from ustudents.teacher import (TeacherConfig, patch_network, offline_teacher, load_teacher, save_teacher, effective_rank, PretrainedP, lite0_classifier,
+from ustudents.data import make_texture_category, make_synthetic_mvtec, TEXTURES, MVTecAD, preload, sample_photographs, NaturalPatches, REAL_TEXTURES, DEFECTS
+from ustudents.teacher import (patch_network, offline_teacher, load_teacher, save_teacher, effective_rank, PretrainedP, lite0_classifier,
                                COMPACTNESS_FORMS, IMAGENET_MEAN, IMAGENET_STD, D_DESCRIPTOR)
 from ustudents.fdfe import dense_network
 from ustudents.students import StudentConfig
@@ -153,39 +162,85 @@ def form_teacher(p: int, form: str, cache: Path):
 
 def _same(a, b) -> bool: return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
 
-def study(out: Path, cache: Path, p: int = 33):
-    "The student study; rows already in `out` for the same teacher (its provenance) and student seed are kept, not recomputed."
-    data = texture_data(128, 128)
-    def drawn(seed): torch.manual_seed(seed); return patch_network(p)
-    shipped = offline_teacher(p); other = next(f for f in COMPACTNESS_FORMS if f != shipped.config.compactness and f != 'absolute')
-    teachers = {'untrained (seed 0)': (drawn(0), 0), 'untrained (seed 1)': (drawn(1), 0),
-                'no P (metric learning, shipped before)': (load_teacher(ROOT / 'benchmarks' / 'teachers' / f'metric_p{p}.pt'), 0),
-                'ImageNet-distilled (shipped)': (shipped, 0), 'ImageNet-distilled (shipped), students of seed 1': (shipped, 1),
-                f'ImageNet-distilled, {other} L_c (ablation, not shipped)': (form_teacher(p, other, cache), 0)}
-    old = json.loads(out.read_text()) if out.exists() else {}
-    rec = dict(date=time.strftime('%Y-%m-%d'), device=f'cpu, {torch.get_num_threads()} threads, {platform.machine()}', torch=torch.__version__, p=p,
-               image_size=128, crop=128, students=STUDENTS.__dict__, **N, references=old.get('references', {}), teachers={})
-    if not rec['references']:
-        t0 = time.perf_counter(); g = Lite0Gaussian()
-        rec['references']['Gaussian on Lite0 features'] = summary({t: scores(g.fit(tr)(te).numpy(), m, k) for t, (tr, va, te, m, k) in data.items()})
-        rec['references']['local statistics'] = summary({t: scores(LocalStatistics().fit(tr, va)(te).numpy(), m, k) for t, (tr, va, te, m, k) in data.items()})
-        rec['references_seconds'] = round(time.perf_counter() - t0, 1)
-    else: rec['references_seconds'] = old.get('references_seconds')
-    for name, r in rec['references'].items(): print(name, json.dumps(r['mean']), flush=True)
-    for name, (T, seed) in teachers.items():
-        prov = getattr(T, 'provenance', None) or 'randomly initialised'
-        kept = next((r for n, r in old.get('teachers', {}).items() if _same(r['provenance'], prov) and r.get('student_seed', 0) == seed
-                     and (prov != 'randomly initialised' or n == name)), None)
+def references(data: dict) -> dict:
+    "The two references that need no students: a Gaussian on P's own features, and the local-statistics baseline."
+    g = Lite0Gaussian()
+    return {'Gaussian on Lite0 features': summary({t: scores(g.fit(tr)(te).numpy(), m, k) for t, (tr, va, te, m, k) in data.items()}),
+            'local statistics': summary({t: scores(LocalStatistics().fit(tr, va)(te).numpy(), m, k) for t, (tr, va, te, m, k) in data.items()})}
+
+def provenance(T): return getattr(T, 'provenance', None) or 'randomly initialised'
+
+def measure(teachers: dict, data: dict, old: dict, save) -> dict:
+    """Students on each of `teachers` ({name: (list of teachers, student seed)}); a row of `old` with the same teachers (their
+    provenance) and student seed is kept, not recomputed (an untrained teacher only under its own name). `save(rows)` after each."""
+    rows = {}
+    for name, (Ts, seed) in teachers.items():
+        prov = [provenance(T) for T in Ts]; prov = prov[0] if len(prov) == 1 else prov
+        untrained = 'randomly initialised' in json.dumps(prov)
+        kept = next((r for n, r in old.items() if _same(r['provenance'], prov) and r.get('student_seed', 0) == seed and (not untrained or n == name)), None)
         if kept: r = kept
         else:
-            t0 = time.perf_counter(); r = students_score([T.float().eval()], data, STUDENTS, seed=seed); r['seconds'] = round(time.perf_counter() - t0, 1)
-        r.update(provenance=prov, student_seed=seed, compactness=getattr(getattr(T, 'config', None), 'compactness', None))
-        rec['teachers'][name] = r; print(name, 'kept' if kept else 'measured', json.dumps(r['mean']), flush=True)
-        out.write_text(json.dumps(rec, indent=1) + '\n')
+            t0 = time.perf_counter(); r = students_score([T.float().eval() for T in Ts], data, STUDENTS, seed=seed); r['seconds'] = round(time.perf_counter() - t0, 1)
+        forms = [getattr(getattr(T, 'config', None), 'compactness', None) for T in Ts]
+        r.update(provenance=prov, student_seed=seed, compactness=forms[0] if len(set(forms)) == 1 else forms, p=[T.p for T in Ts])
+        rows[name] = r; print(name, 'kept' if kept else 'measured', json.dumps(r['mean']), flush=True); save(rows)
+    return rows
+
+def drawn(p: int, seed: int): torch.manual_seed(seed); return patch_network(p)
+def no_p(p: int): return load_teacher(ROOT / 'benchmarks' / 'teachers' / f'metric_p{p}.pt')
+
+def header(p) -> dict:
+    return dict(date=time.strftime('%Y-%m-%d'), device=f'cpu, {torch.get_num_threads()} threads, {platform.machine()}', torch=torch.__version__, p=p,
+                image_size=128, crop=128, students=STUDENTS.__dict__, **N)
+
+def study(out: Path, cache: Path, p: int = 33):
+    "The student study on the real textures at p = 33."
+    data = texture_data(128, 128)
+    shipped = offline_teacher(p); other = next(f for f in COMPACTNESS_FORMS if f != shipped.config.compactness and f != 'absolute')
+    teachers = {'untrained (seed 0)': ([drawn(p, 0)], 0), 'untrained (seed 1)': ([drawn(p, 1)], 0),
+                'no P (metric learning, shipped before)': ([no_p(p)], 0),
+                'ImageNet-distilled (shipped)': ([shipped], 0), 'ImageNet-distilled (shipped), students of seed 1': ([shipped], 1),
+                f'ImageNet-distilled, {other} L_c (ablation, not shipped)': ([form_teacher(p, other, cache)], 0)}
+    old = json.loads(out.read_text()) if out.exists() else {}
+    rec = {**old, **header(p), 'references': old.get('references', {}), 'teachers': {}}
+    if not rec['references']:
+        t0 = time.perf_counter(); rec['references'] = references(data); rec['references_seconds'] = round(time.perf_counter() - t0, 1)
+    for name, r in rec['references'].items(): print(name, json.dumps(r['mean']), flush=True)
+    def save(rows): rec['teachers'] = rows; out.write_text(json.dumps(rec, indent=1) + '\n')
+    measure(teachers, data, old.get('teachers', {}), save)
+
+def synthetic_data(size: int = 128) -> dict:
+    "{texture: (train, val, test images, masks, defect of each test image)} for the synthetic textures, the same counts as the real ones."
+    data = {}
+    with tempfile.TemporaryDirectory() as D:
+        for tex in TEXTURES:
+            cat = make_synthetic_mvtec(D, f'synthetic_{tex}', tex, size=size, seed=0, **N)
+            tr, va, te = (MVTecAD(D, cat.name, s, image_size=size, seed=0) for s in ('train', 'val', 'test'))
+            data[tex] = (preload(tr), preload(va), preload(te), np.stack([te.original_mask(i).numpy() for i in range(len(te))]), np.array([d for *_, d in te.items]))
+    return data
+
+def synthetic(out: Path, cache: Path, p: int = 33):
+    "The same study on the synthetic textures (the quick experiments' data) at 128 x 128, p = 33: untrained, no-P and shipped teachers."
+    data = synthetic_data(128); rec = json.loads(out.read_text()); old = rec.get('synthetic', {})
+    sec = {**header(p), 'textures': list(TEXTURES), 'references': old.get('references', {}), 'teachers': {}}
+    if not sec['references']: sec['references'] = references(data)
+    for name, r in sec['references'].items(): print(name, json.dumps(r['mean']), flush=True)
+    teachers = {'untrained (seed 0)': ([drawn(p, 0)], 0), 'no P (metric learning, shipped before)': ([no_p(p)], 0), 'ImageNet-distilled (shipped)': ([offline_teacher(p)], 0)}
+    def save(rows): sec['teachers'] = rows; rec['synthetic'] = sec; out.write_text(json.dumps(rec, indent=1) + '\n')
+    measure(teachers, data, old.get('teachers', {}), save)
+
+def multiscale(out: Path, cache: Path, ps=(17, 33, 65)):
+    "The real-texture study with the paper's multi-scale model (p = 17, 33, 65 at 128 x 128, M students per scale): untrained, no-P, shipped."
+    data = texture_data(128, 128); rec = json.loads(out.read_text()); old = rec.get('multiscale', {})
+    sec = {**header(list(ps)), 'teachers': {}}
+    teachers = {'untrained (seed 0)': ([drawn(p, 0) for p in ps], 0), 'ImageNet-distilled (shipped)': ([offline_teacher(p) for p in ps], 0),
+                'no P (metric learning, shipped before)': ([no_p(p) for p in ps], 0)}
+    def save(rows): sec['teachers'] = rows; rec['multiscale'] = sec; out.write_text(json.dumps(rec, indent=1) + '\n')
+    measure(teachers, data, old.get('teachers', {}), save)
 
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument('phase', choices=('forms', 'development', 'study')); ap.add_argument('--out', type=Path, required=True)
+    ap.add_argument('phase', choices=('forms', 'development', 'study', 'synthetic', 'multiscale')); ap.add_argument('--out', type=Path, required=True)
     ap.add_argument('--cache', type=Path, default=Path('/tmp/ustudents_imagenet'), help='where the forms phase keeps its teachers')
     a = ap.parse_args()
-    dict(forms=forms, development=development, study=study)[a.phase](a.out, a.cache)
+    dict(forms=forms, development=development, study=study, synthetic=synthetic, multiscale=multiscale)[a.phase](a.out, a.cache)

@@ -14,6 +14,7 @@ FAULTS = {   # a broken cell, and the words its report must contain
     'code in a markdown cell': md("## Cost\n# %% id=1234abcd\nprint(cost_table(plan))"),
     'tag [C] used but never defined': md("The paper states this [C]."),
     'a link anchor that is not an id': md("See [the study](12_teachers.ipynb#Why The Teachers Lost)."),
+    'a private name in backticks': md("`_gather` collects the descriptors of every process."),
     'a warning in the output': code("torch.from_numpy(a)", dict(output_type='stream', name='stderr', text='UserWarning: The given NumPy array is not writable')),
     'a matplotlib repr in the output': code("fig.text(1, .5, 'std')", dict(output_type='execute_result', data={'text/plain': "Text(1.0, 0.5, 'std')"}, metadata={}, execution_count=1)),
     'a map of scores without a colour scale': code("plt.imshow(score_map, cmap='inferno')", png),
@@ -45,3 +46,10 @@ def test_links_to_documented_methods_land_on_their_class():
     pages = {'score.html': '<h3 id="scale">Scale</h3><h3 id="anomaly_map">anomaly_map</h3>'}
     html = '<a href="score.html#scale.normalised">a</a> <a href="score.html#anomaly_map">b</a> <a href="score.html#nothing.here">c</a>'
     assert docs.documented_anchors(html, pages) == '<a href="score.html#scale">a</a> <a href="score.html#anomaly_map">b</a> <a href="score.html#nothing.here">c</a>'
+
+def test_nbdev_processes_every_notebook(monkeypatch):
+    "nbdev's own processing of the notebooks, where nbdev_docs (and so the published site) starts, runs without an error on every page."
+    from nbdev.serve import proc_nbs
+    monkeypatch.chdir(ROOT)
+    proc = Path(proc_nbs(n_workers=0))
+    assert {p.name for p in (ROOT / 'nbs').glob('*.ipynb')} <= {p.name for p in proc.glob('*.ipynb')}

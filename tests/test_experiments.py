@@ -6,7 +6,8 @@ import json, os, subprocess, sys, time
 from pathlib import Path
 import numpy as np, pytest, torch
 from PIL import Image
-from ustudents.data import make_synthetic_mvtec, write_imagenette_files, write_mnist_files, write_cifar10_files
+from ustudents.data import make_synthetic_mvtec
+from fixtures import write_imagenette_files, write_mnist_files, write_cifar10_files
 from ustudents.experiment import artefact_ok
 from conftest import ROOT
 

@@ -47,7 +47,7 @@ def reading_order() -> list[tuple[str, str]]:
 
 def page_name(stem: str) -> str:
     "The page a notebook becomes on nbdev's site: its name without the number that orders it (02_teacher -> teacher.html)."
-    return 'index.html' if stem == 'index' else re.sub(r'^\d+_', '', stem) + '.html'
+    return 'index.html' if stem == 'index' else re.sub(r'^\d+[a-zA-Z0-9]*_', '', stem.lower()) + '.html'   # nbdev's _nbpath2html
 
 def doc_url() -> str:
     "Where the published site lives (settings.ini's doc_host + doc_baseurl): the prefix of the links nbdev writes to documented names."
@@ -161,6 +161,8 @@ def notebook_problems(nb: dict) -> list[str]:
             body = re.sub(r'`[^`]*`|\$[^$]*\$', '', src)                     # tags in code or math are not prose
             for tag in sorted(set(re.findall(r'\[([A-Z])\]', body)) - TAGS_DEFINED): problems.append(f'tag [{tag}] used but never defined: {where}')
             if re.search(r'\]\([\w-]+\.ipynb#[^)]*[A-Z ][^)]*\)', src): problems.append(f'a link anchor that is not an id (upper case or spaces): {where}')
+            for name in re.findall(r'`(_[a-z]\w*)`', src):    # nbdev links a documented name; a private one has no documentation to land on
+                problems.append(f'a private name in backticks, which nbdev links to an anchor no page has: `{name}`, {where}')
             continue
         if cell['cell_type'] != 'code': continue
         outs = cell.get('outputs', [])

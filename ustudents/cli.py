@@ -8,19 +8,22 @@ import argparse, json, math, re, sys, time
 from pathlib import Path
 import numpy as np
 import torch
-from .data import (MVTecAD, list_images, check_image_files, as_images, resize_image, make_synthetic_mvtec, natural_images, split_train,
-                            NATURAL_SOURCES, VAL_FRACTION, MVTEC_IMAGE_SIZE)
+from .data import (MVTecAD, list_images, check_image_files, as_images, resize_image, make_synthetic_mvtec,
+                            natural_images, split_train,
+                            NATURAL_SOURCES, VAL_FRACTION, MVTEC_CATEGORIES)
+from PIL import Image
 from .teacher import TeacherConfig, pretrain_teacher, save_teacher, load_teacher, PATCH_SIZES, COMPACTNESS_FORMS, offline_teacher, P_NETWORKS
 from .core import AMP_MODES, SEED_LIMITS, range_problem, check_writable, init_distributed, world
 from .students import StudentConfig
 from .fdfe import ALIGNMENTS
 from .score import anomaly_map
-from .experiment import train_run, evaluate_run, save_maps, load_run, sweep, record_artefact
+from .experiment import train_run, evaluate_run, save_maps, load_run, sweep, record_artefact, write_json, machine, STUDENT_OPTIONS, TEACHER_OPTIONS
 from .viz import show_anomaly_maps, show_parts, overlay
 
 # %% auto #0
-__all__ = ['DEMO', 'resolve_device', 'FolderImages', 'gray_files', 'expand_inputs', 'cmd_pretrain_teacher', 'cmd_train_students',
-           'cmd_evaluate', 'cmd_predict', 'cmd_sweep', 'cmd_demo', 'build_parser', 'main']
+__all__ = ['DEMO', 'KINDS', 'CHOICES', 'READERS', 'TEACHER_SPEC', 'TILE_HELP', 'resolve_device', 'FolderImages', 'gray_files',
+           'expand_inputs', 'cmd_pretrain_teacher', 'cmd_train_students', 'cmd_evaluate', 'cmd_predict', 'cmd_sweep',
+           'cmd_demo', 'build_parser', 'main']
 
 # %% ../nbs/08_cli.ipynb #fdd27b35
 def resolve_device(name: str = 'auto') -> torch.device:
@@ -28,8 +31,10 @@ def resolve_device(name: str = 'auto') -> torch.device:
     mps = getattr(torch.backends, 'mps', None) is not None and torch.backends.mps.is_available()
     if name == 'auto': return torch.device('cuda' if torch.cuda.is_available() else 'mps' if mps else 'cpu')
     if name == 'cuda' and not torch.cuda.is_available():
-        raise ValueError("--device cuda was requested but this machine has no usable CUDA GPU (torch.cuda.is_available() is False); use --device cpu or auto.")
-    if name == 'mps' and not mps: raise ValueError("--device mps was requested but MPS is not available here; use --device cpu or auto.")
+        raise ValueError("--device cuda was requested but this machine has no usable CUDA GPU "
+                         "(torch.cuda.is_available() is False); use --device cpu or auto.")
+    if name == 'mps' and not mps: raise ValueError("--device mps was requested but MPS is not available here; use "
+                                                   "--device cpu or auto.")
     if name not in ('cpu', 'cuda', 'mps'): raise ValueError(f"--device must be auto, cpu, cuda or mps; got {name!r}.")
     return torch.device(name)
 
@@ -46,7 +51,6 @@ class FolderImages(torch.utils.data.Dataset):
 
 def gray_files(files) -> list[Path]:
     "The files among `files` that are stored as single-channel (gray) images."
-    from PIL import Image
     out = []
     for f in files:
         try:
@@ -69,7 +73,8 @@ def _number(kind, lo=None, hi=None, why: str = '', open_lo: bool = False, open_h
     "An argparse type: a number of `kind` within the limits, or a one-line reason."
     def parse(s):
         try: v = kind(s)
-        except ValueError: raise argparse.ArgumentTypeError(f"{s!r} is not {'an integer' if kind is int else 'a number'}") from None
+        except ValueError: raise argparse.ArgumentTypeError(f"{s!r} is not "
+                                                            f"{'an integer' if kind is int else 'a number'}") from None
         problem = range_problem(v, lo, hi, why, open_lo, open_hi, integer=kind is int)
         if problem: raise argparse.ArgumentTypeError(problem)
         return v
@@ -81,12 +86,12 @@ def _limited(cfg_cls, field: str, kind):
     lo, hi, why = cfg_cls.LIMITS[field]
     return _number(kind, lo, hi, why, open_lo=field == 'lr')
 
-def _p_input_size(s: str) -> int:
-    "--p-input-size: 0 (P sees the patch as it is) or the limit `TeacherConfig.check` applies to a size."
+def _p_input_size(s: str) -> int|None:
+    "--p-input-size: 0 (None: P sees the patch as it is) or the limit `TeacherConfig.check` applies to a size."
     v = _number(int, 0)(s)
     if v: problem = range_problem(v, 32, None, "P's networks pool 32-fold; or 0 for the patch as it is")
     if v and problem: raise argparse.ArgumentTypeError(problem)
-    return v
+    return v or None
 
 def _amp(s: str):
     if s not in AMP_MODES: raise argparse.ArgumentTypeError(f"must be one of {', '.join(AMP_MODES)}; got {s!r}")
@@ -103,33 +108,35 @@ class _Parser(argparse.ArgumentParser):
 # %% ../nbs/08_cli.ipynb #28cd45c7
 def _writable_output(path: Path, overwrite: bool, what: str, option: str = '--out'):
     "Refuse a folder, or an existing output unless `overwrite`; make sure its folder can be written, before any compute."
-    if path.is_dir(): raise IsADirectoryError(f"{option} {path} is a folder; give a file name for the {what}, e.g. {path / ('maps.npz' if option == '--save-maps' else 'teacher.pt')}.")
-    if path.exists() and not overwrite: raise ValueError(f"{path} exists; pass --overwrite to replace the {what}, or choose another {option}.")
+    if path.is_dir(): raise IsADirectoryError(f"{option} {path} is a folder; give a file name for the {what}, e.g. "
+                                              f"{path / ('maps.npz' if option == '--save-maps' else 'teacher.pt')}.")
+    if path.exists() and not overwrite: raise ValueError(f"{path} exists; pass --overwrite to replace the {what}, or "
+                                                         f"choose another {option}.")
     check_writable(path.parent)
 
 def cmd_pretrain_teacher(a):
     "`ustudents pretrain-teacher`: pre-train a teacher on natural-image patches and save it."
-    dev = init_distributed() or resolve_device(a.device)              # under torchrun: this process's GPU, data-parallel
+    # under torchrun: this process's GPU, data-parallel
+    dev = init_distributed() or resolve_device(a.device)
     out = Path(a.out)
     if world()[0] == 0: _writable_output(out, a.overwrite, 'teacher')
-    cfg = TeacherConfig(p=a.patch_size, lambda_k=a.lambda_k, lambda_m=a.lambda_m, lambda_c=a.lambda_c, margin=a.margin, compactness=a.compactness,
-                        lr=a.lr, weight_decay=a.weight_decay, batch_size=a.batch_size, iterations=a.iterations,
-                        p_input_size=a.p_input_size or None, p_weights=None if a.p_weights == 'none' else a.p_weights, p_network=a.p_network,
-                        pool=a.pool, seed=a.seed).check()
+    cfg = _config(a, TeacherConfig, TEACHER_OPTIONS)
     source = 'photographs' if a.images == 'scikit-image' else a.images
-    images = natural_images(source, a.data_root, a.download, min_side=cfg.p, decode=a.decode, skip_bad=a.skip_bad_images)
+    images = natural_images(source, a.data_root, a.download, min_side=cfg.p, decode=a.decode,
+                            skip_bad=a.skip_bad_images)
     state = out.with_name(out.name + '.state.pt')
     if state.exists() and not a.quiet: print(f"note: resuming the pre-training saved in {state}", file=sys.stderr)
-    T, hist = pretrain_teacher(cfg, images, device=dev, progress=not a.quiet, checkpoint=state, checkpoint_every=a.checkpoint_every,
+    T, hist = pretrain_teacher(cfg, images, device=dev, progress=not a.quiet, checkpoint=state,
+                               checkpoint_every=a.checkpoint_every,
                                num_workers=a.num_workers, amp=a.amp, log_every=math.gcd(10, a.checkpoint_every))
     if world()[0] != 0: return                                          # process 0 writes, the others are done
-    save_teacher(T.cpu(), out); record_artefact(out); state.unlink(missing_ok=True)    # recorded: the experiment notebooks trust it
-    print(json.dumps(dict(teacher=str(out), p=cfg.p, iterations=cfg.iterations, processes=world()[1], final_losses={k: hist[-1][k] for k in ('k', 'm', 'c', 'total')})))
+    # recorded: the experiment notebooks trust it
+    save_teacher(T.cpu(), out); record_artefact(out); state.unlink(missing_ok=True)
+    print(json.dumps(dict(teacher=str(out), p=cfg.p, iterations=cfg.iterations, processes=world()[1],
+                          final_losses={k: hist[-1][k] for k in ('k', 'm', 'c', 'total')})))
 
-def _student_cfg(a, image_size):
-    return StudentConfig(M=a.students, epochs=a.epochs, batch_size=a.batch_size, lr=a.lr, weight_decay=a.weight_decay,
-                         image_size=image_size, alignment=a.alignment, seed=a.seed).check()
 
+# %% ../nbs/08_cli.ipynb #b4e7cfcc
 def _teachers(specs) -> list:
     "Teachers from checkpoint files, or 'offline:P' for the teachers shipped with the package."
     out = []
@@ -148,101 +155,122 @@ def cmd_train_students(a):
     ps = [T.p for T in teachers]
     if len(set(ps)) != len(ps): raise ValueError(f"--teacher: give one teacher per receptive field; got p = {ps}.")
     if a.image_size < max(ps):
-        raise ValueError(f"--image-size {a.image_size} is smaller than the receptive field p={max(ps)}: every descriptor would be mostly zero padding; use at least {max(ps)}.")
+        raise ValueError(f"--image-size {a.image_size} is smaller than the receptive field p={max(ps)}: every "
+                         f"descriptor would be mostly zero padding; use at least {max(ps)}.")
     if (a.data is None) == (a.images is None): raise ValueError("Give either --data MVTEC_ROOT --category NAME or --images DIR.")
-    cfg = _student_cfg(a, a.image_size)
+    cfg = _config(a, StudentConfig, STUDENT_OPTIONS)
     if a.data is not None:
         if not a.category: raise ValueError("--data needs --category NAME.")
         kw = dict(image_size=a.image_size, val_fraction=a.val_fraction, seed=a.seed)
         train_ds, val_ds = MVTecAD(a.data, a.category, 'train', **kw), MVTecAD(a.data, a.category, 'val', **kw)
-        check_image_files(train_ds.files + val_ds.files, min(ps), f'the smallest receptive field (p={min(ps)})')   # the rule of --images and predict
+        # the rule of --images and predict
+        check_image_files(train_ds.files + val_ds.files, min(ps), f'the smallest receptive field (p={min(ps)})')
         meta = dict(data=str(Path(a.data).resolve()), category=a.category)
     else:
         files = list_images(a.images)
         gray = gray_files(files)
-        if gray and not a.quiet: print(f"note: {len(gray)} gray image(s) in {a.images} are converted to RGB by repeating the channel.", file=sys.stderr)
+        if gray and not a.quiet: print(f"note: {len(gray)} gray image(s) in {a.images} are converted to RGB by "
+                                       "repeating the channel.", file=sys.stderr)
         check_image_files(files, min(ps), f'the smallest receptive field (p={min(ps)})')
         tr, va = split_train(files, a.val_fraction, a.seed)
-        if not va: raise ValueError(f"--val-fraction {a.val_fraction} holds out no validation image of {a.images}'s {len(files)}; give a share above 0 (default {VAL_FRACTION})." if a.val_fraction == 0 else
-                                    f"{a.images} holds {len(files)} image(s): too few to hold out validation images (need at least 2).")
+        if not va: raise ValueError(f"--val-fraction {a.val_fraction} holds out no validation image of {a.images}'s "
+                                    f"{len(files)}; give a share above 0 (default {VAL_FRACTION})." if a.val_fraction == 0 else
+                                    f"{a.images} holds {len(files)} image(s): too few to hold out validation images "
+                                    "(need at least 2).")
         train_ds, val_ds, meta = FolderImages(tr, a.image_size), FolderImages(va, a.image_size), dict(images=str(Path(a.images).resolve()))
-    model = train_run(teachers, train_ds, val_ds, cfg, Path(a.out), device=dev, resume=a.resume, overwrite=a.overwrite, progress=not a.quiet,
+    model = train_run(teachers, train_ds, val_ds, cfg, Path(a.out), device=dev, resume=a.resume, overwrite=a.overwrite,
+                      progress=not a.quiet,
                       meta=meta, amp=a.amp, num_workers=a.num_workers)
     print(json.dumps(dict(run=str(a.out), patch_sizes=model.patch_sizes, n_train=len(train_ds), n_val=len(val_ds))))
 
+# %% ../nbs/08_cli.ipynb #e0c018d2
 def cmd_evaluate(a):
     "`ustudents evaluate`: the metrics of a run on a category's test images, as one JSON object."
     dev = resolve_device(a.device)
     if a.save_maps: _writable_output(Path(a.save_maps), a.overwrite, 'saved maps', '--save-maps')
     model = load_run(a.run).to(dev)
-    test = MVTecAD(a.data, a.category, 'test', image_size=model.image_size[0]).check_masks()   # a bad mask stops it before any compute
+    # a bad mask stops it before any compute
+    test = MVTecAD(a.data, a.category, 'test', image_size=model.image_size[0]).check_masks()
     check_image_files(test.files)                                                              # and so does a bad image
     res, saved = evaluate_run(model, test, batch_size=a.batch_size, progress=not a.quiet, amp=a.amp, tile=a.tile)
-    print(json.dumps(dict(run=str(a.run), category=a.category, **res)), flush=True)       # the metrics first: a failing save loses nothing
+    # the metrics first: a failing save loses nothing
+    print(json.dumps(dict(run=str(a.run), category=a.category, **res)), flush=True)
     if a.save_maps: save_maps(a.save_maps, **saved)
 
+# %% ../nbs/08_cli.ipynb #cf4c0433
 def cmd_predict(a):
     "`ustudents predict`: anomaly maps and overlays for images, at their original resolution."
-    from PIL import Image
-    if a.vmax is not None and a.vmax <= a.vmin: raise ValueError(f"--vmax {a.vmax} must be above --vmin {a.vmin}: the overlay's colours run from --vmin to --vmax.")
+    if a.vmax is not None and a.vmax <= a.vmin: raise ValueError(f"--vmax {a.vmax} must be above --vmin {a.vmin}: the "
+                                                                 "overlay's colours run from --vmin to --vmax.")
     dev = resolve_device(a.device)
     model = load_run(a.run).to(dev)
     files = expand_inputs(a.inputs)
     stems = {}
     for f in files: stems.setdefault(f.stem, []).append(f)
     clash = [fs for fs in stems.values() if len(fs) > 1]
-    if clash: raise ValueError(f"{' and '.join(map(str, clash[0]))} would write the same map ({clash[0][0].stem}.{a.format}); predict them into separate --out folders.")
+    if clash: raise ValueError(f"{' and '.join(map(str, clash[0]))} would write the same map "
+                               f"({clash[0][0].stem}.{a.format}); predict them into separate --out folders.")
     out = Path(a.out)
     outputs = [out / f'{f.stem}.{a.format}' for f in files] + [out / f'{f.stem}_overlay.png' for f in files]
     existing = [o for o in outputs if o.exists()]
-    if existing and not a.overwrite: raise ValueError(f"{existing[0]} exists ({len(existing)} output file(s) in all); pass --overwrite to replace them, or choose another --out.")
+    if existing and not a.overwrite: raise ValueError(f"{existing[0]} exists ({len(existing)} output file(s) in all); "
+                                                      "pass --overwrite to replace them, or choose another --out.")
     check_writable(out)
     H, W = model.image_size
     gray = gray_files(files)
     pmin = min(model.patch_sizes)
-    check_image_files(files, pmin, f"this model's smallest receptive field (p={pmin})")   # every input read before the first map is written
+    # every input read before the first map is written
+    check_image_files(files, pmin, f"this model's smallest receptive field (p={pmin})")
     for f in files:
         x = as_images(f)[0]                                   # (3, H0, W0): the conversion and checks of the library
-        if x.shape[1:] != (H, W) and not a.quiet: print(f"note: {f.name} is resized from {x.shape[2]}x{x.shape[1]} to the model's {W}x{H}; its map is upsampled back.", file=sys.stderr)
+        if x.shape[1:] != (H, W) and not a.quiet: print(f"note: {f.name} is resized from {x.shape[2]}x{x.shape[1]} to "
+                                                        f"the model's {W}x{H}; its map is upsampled back.", file=sys.stderr)
         m = anomaly_map(model, resize_image(x, (H, W)), amp=a.amp, tile=a.tile)[0]
-        m = torch.nn.functional.interpolate(m[None, None], size=tuple(x.shape[1:]), mode='bilinear', align_corners=False)[0, 0] if m.shape != x.shape[1:] else m
+        m = torch.nn.functional.interpolate(m[None, None], size=tuple(x.shape[1:]), mode='bilinear',
+                                            align_corners=False)[0, 0] if m.shape != x.shape[1:] else m
         stem = out / f.stem
         if a.format == 'npy': np.save(stem.with_suffix('.npy'), m.numpy())
         else: Image.fromarray(m.numpy().astype(np.float32), mode='F').save(stem.with_suffix('.tiff'))
         ov = overlay(x, m, vmin=a.vmin, vmax=a.vmax)
         Image.fromarray((ov * 255).round().astype(np.uint8)).save(out / f'{f.stem}_overlay.png')
-        print(json.dumps(dict(image=str(f), map=str(stem.with_suffix('.' + a.format)), max_score=round(float(m.max()), 4), mean_score=round(float(m.mean()), 4))))
-    if gray and not a.quiet: print(f"note: {len(gray)} gray image(s) were converted to RGB by repeating the channel.", file=sys.stderr)
+        print(json.dumps(dict(image=str(f), map=str(stem.with_suffix('.' + a.format)),
+                              max_score=round(float(m.max()), 4), mean_score=round(float(m.mean()), 4))))
+    if gray and not a.quiet: print(f"note: {len(gray)} gray image(s) were converted to RGB by repeating the channel.",
+                                   file=sys.stderr)
+
 
 # %% ../nbs/08_cli.ipynb #4d5e6f70
 def cmd_sweep(a):
     "`ustudents sweep`: train, calibrate and evaluate every category; spread over the processes of a torchrun launch."
-    from ustudents.data import MVTEC_CATEGORIES
     dev = init_distributed() or resolve_device(a.device)
     teachers = _teachers(a.teacher)
     ps = [T.p for T in teachers]
     if len(set(ps)) != len(ps): raise ValueError(f"--teacher: give one teacher per receptive field; got p = {ps}.")
-    if a.image_size < max(ps): raise ValueError(f"--image-size {a.image_size} is smaller than the receptive field p={max(ps)}; use at least {max(ps)}.")
+    if a.image_size < max(ps): raise ValueError(f"--image-size {a.image_size} is smaller than the receptive field "
+                                                f"p={max(ps)}; use at least {max(ps)}.")
     root = Path(a.data)
     if not root.is_dir(): raise FileNotFoundError(f"--data {root} does not exist.")
     cats = [c for c in MVTEC_CATEGORIES if (root / c).is_dir()] if a.categories == ['all'] else a.categories
     if not cats: raise ValueError(f"No category folders of MVTec AD under {root}.")
     missing = [c for c in cats if not (root / c).is_dir()]
-    if missing: raise FileNotFoundError(f"{root / missing[0]} does not exist; the categories under {root} are {sorted(p.name for p in root.iterdir() if (p / 'train').is_dir())}.")
+    if missing: raise FileNotFoundError(f"{root / missing[0]} does not exist; the categories under {root} are "
+                                        f"{sorted(p.name for p in root.iterdir() if (p / 'train').is_dir())}.")
     check_writable(Path(a.out))
     t0 = time.perf_counter()
-    res = sweep(teachers, root, cats, _student_cfg(a, a.image_size), a.out, device=dev, amp=a.amp, val_fraction=a.val_fraction, seed=a.seed, progress=not a.quiet,
+    res = sweep(teachers, root, cats, _config(a, StudentConfig, STUDENT_OPTIONS), a.out, device=dev, amp=a.amp,
+                val_fraction=a.val_fraction, seed=a.seed, progress=not a.quiet,
                 redo=a.redo)
     rank, n = world()
     if rank == 0:
-        from ustudents.experiment import write_json, machine
-        summary = dict(categories=cats, patch_sizes=ps, processes=n, seconds_this_launch=round(time.perf_counter() - t0, 1), **machine(),
+        summary = dict(categories=cats, patch_sizes=ps, processes=n,
+                       seconds_this_launch=round(time.perf_counter() - t0, 1), **machine(),
                        mean_pro_auc={k: float(np.mean([r[k]['pro_auc'] for r in res.values()])) for k in [f'p{p}' for p in ps] + ['combined']}, results=res)
         write_json(Path(a.out) / 'sweep.json', summary)
         print(json.dumps({k: summary[k] for k in ('categories', 'processes', 'mean_pro_auc')}))
 
 # %% ../nbs/08_cli.ipynb #32fcedaa
-DEMO = dict(size=96, n_train=10, n_test_good=4, n_per_defect=2, p=33, students=3, epochs=5, batch_size=2, lr=1e-3, val_fraction=0.2)
+DEMO = dict(size=96, n_train=10, n_test_good=4, n_per_defect=2, p=33, students=3, epochs=5, batch_size=2, lr=1e-3,
+            val_fraction=0.2)
 
 def cmd_demo(a):
     "`ustudents demo`: the whole method end to end on synthetic data, with its metrics and figures."
@@ -252,21 +280,25 @@ def cmd_demo(a):
     torch.manual_seed(a.seed)
     say = (lambda *m: None) if a.quiet else (lambda *m: print(*m, file=sys.stderr))
     say(f"[1/5] synthetic MVTec-layout data in {out / 'data'}")
-    make_synthetic_mvtec(out / 'data', 'synthetic_weave', 'weave', D['size'], D['n_train'], D['n_test_good'], D['n_per_defect'], seed=a.seed)
+    make_synthetic_mvtec(out / 'data', 'synthetic_weave', 'weave', D['size'], D['n_train'], D['n_test_good'],
+                         D['n_per_defect'], seed=a.seed)
     say(f"[2/5] the p={D['p']} teacher shipped with the package (distilled from an ImageNet network)")
     T = offline_teacher(D['p'])
     say("[3/5] training the students and calibrating on held-out good images")
     kw = dict(image_size=D['size'], val_fraction=D['val_fraction'], seed=a.seed)
     tr, va, te = (MVTecAD(out / 'data', 'synthetic_weave', s, **kw) for s in ('train', 'val', 'test'))
-    cfg = StudentConfig(M=D['students'], epochs=D['epochs'], batch_size=D['batch_size'], lr=D['lr'], image_size=D['size'], seed=a.seed)
-    model = train_run([T], tr, va, cfg, out / 'run', device=dev, overwrite=True, progress=not a.quiet, meta=dict(demo=True), amp=a.amp, num_workers=a.num_workers)
+    cfg = StudentConfig(M=D['students'], epochs=D['epochs'], batch_size=D['batch_size'], lr=D['lr'],
+                        image_size=D['size'], seed=a.seed)
+    model = train_run([T], tr, va, cfg, out / 'run', device=dev, overwrite=True, progress=not a.quiet,
+                      meta=dict(demo=True), amp=a.amp, num_workers=a.num_workers)
     say("[4/5] evaluating on the test set (maps upsampled to original resolution)")
     res, saved = evaluate_run(model, te, amp=a.amp)
     say("[5/5] drawing anomaly maps")
     first = {}
     for i, it in enumerate(te.items): first.setdefault(it[3], i)                 # the first image of every defect type
     order = [i for d, i in first.items() if d != 'good'] + [first['good']]
-    show_anomaly_maps([te[i]['image'] for i in order], [saved['maps']['combined'][i] for i in order], [saved['masks'][i] for i in order],
+    show_anomaly_maps([te[i]['image'] for i in order], [saved['maps']['combined'][i] for i in order],
+                      [saved['masks'][i] for i in order],
                       titles=[te.items[i][3] for i in order], path=out / 'anomaly_maps.png')
     chosen = torch.stack([te[i]['image'] for i in order])                        # at the model's image size
     show_parts(chosen, anomaly_map(model, chosen, parts=True, amp=a.amp), [te[i]['mask'] for i in order],
@@ -275,121 +307,164 @@ def cmd_demo(a):
     res['seconds_total'] = round(time.perf_counter() - t0, 1)
     res['note'] = 'synthetic data, tiny CPU configuration: a smoke test of the pipeline, not a reproduction of the paper'
     print(json.dumps(res, indent=1))
-    if not a.quiet: print(f"PRO-AUC (FPR<=0.3) {res['combined']['pro_auc']:.3f}, pixel ROC AUC {res['combined']['pixel_auroc']:.3f}, "
-                          f"image ROC AUC {res['combined']['image_auroc']:.3f}; figures written to {res['figure']} and {res['parts_figure']}", file=sys.stderr)
+    if not a.quiet: print(f"PRO-AUC (FPR<=0.3) {res['combined']['pro_auc']:.3f}, pixel ROC AUC "
+                          f"{res['combined']['pixel_auroc']:.3f}, "
+                          f"image ROC AUC {res['combined']['image_auroc']:.3f}; figures written to {res['figure']} "
+                          f"and {res['parts_figure']}", file=sys.stderr)
 
 # %% ../nbs/08_cli.ipynb #a1da4e31
 def _common(p, compute=True):
     if compute:
-        p.add_argument('--amp', type=_amp, nargs='?', const='auto', default='auto', metavar='{' + ','.join(AMP_MODES) + '}',
-                       help='mixed precision: auto = bf16 on GPUs with bf16 tensor cores, fp16 on older GPUs, off on a CPU (default: auto)')
-        p.add_argument('--num-workers', type=_number(int, 0), default=0, help='processes loading images (default: 0, in the main process)')
+        p.add_argument('--amp', type=_amp, nargs='?', const='auto', default='auto',
+                       metavar='{' + ','.join(AMP_MODES) + '}',
+                       help='mixed precision: auto = bf16 on GPUs with bf16 tensor cores, fp16 on older GPUs, off on '
+                            'a CPU (default: auto)')
+        p.add_argument('--num-workers', type=_number(int, 0), default=0,
+                       help='processes loading images (default: 0, in the main process)')
     p.add_argument('--device', default='auto', help='auto (CUDA, then MPS, then CPU), cpu, cuda or mps (default: auto)')
     p.add_argument('--seed', type=_number(int, *SEED_LIMITS), default=0, help='random seed (default: 0)')
     p.add_argument('--quiet', action='store_true', help='no progress bars or notes')
 
-def _student_options(p):
-    "The students' training options, with the paper's defaults and the library's limits."
-    S = StudentConfig
-    p.add_argument('--students', type=_limited(S, 'M', int), default=S.M, help=f'M, students per teacher (default: {S.M}, the paper on MVTec AD)')
-    p.add_argument('--epochs', type=_limited(S, 'epochs', int), default=S.epochs, help=f'(default: {S.epochs}, the paper)')
-    p.add_argument('--batch-size', type=_limited(S, 'batch_size', int), default=S.batch_size, help=f'(default: {S.batch_size}, the paper)')
-    p.add_argument('--lr', type=_limited(S, 'lr', float), default=S.lr, help=f'Adam learning rate (default: {S.lr}, the paper)')
-    p.add_argument('--weight-decay', type=_limited(S, 'weight_decay', float), default=S.weight_decay, help=f'(default: {S.weight_decay}, the paper)')
-    p.add_argument('--image-size', type=_limited(S, 'image_size', int), default=MVTEC_IMAGE_SIZE, help='images are resized to this side (default: 256, the paper)')
-    p.add_argument('--val-fraction', type=_number(float, 0, 1, 'a share of the training images', open_hi=True), default=VAL_FRACTION,
-                   help=f'share of the good training images held out for calibration (default: {VAL_FRACTION})')
-    p.add_argument('--alignment', default=S.alignment, choices=ALIGNMENTS, help=f'descriptor alignment (default: {S.alignment}, the paper)')
+# the first type of a configuration field's annotation ('int|None' -> int): what argparse reads
+KINDS = dict(int=int, float=float, str=str)
+CHOICES = dict(alignment=ALIGNMENTS, compactness=COMPACTNESS_FORMS, p_network=tuple(sorted(P_NETWORKS)), p=PATCH_SIZES)
+# fields whose option is not read as plain type
+READERS = dict(p_input_size=_p_input_size, p_weights=lambda s: None if s == 'none' else s)
 
-def _teacher_options(p):
-    "The teacher's pre-training options, with the paper's defaults and the library's limits."
-    T = TeacherConfig
-    p.add_argument('--p-network', default=T.p_network, choices=sorted(P_NETWORKS), help=f"P's architecture: resnet18 (the paper's; its ImageNet weights download) or "
-                   f"efficientnet_lite0 (its ImageNet weights install with the package; the shipped teachers') (default: {T.p_network})")
-    p.add_argument('--p-weights', default='imagenet', help="P's weights: imagenet (resnet18: download; efficientnet_lite0: installed), none (random: testing only) or a .pth file (default: imagenet)")
-    p.add_argument('--pool', type=_limited(T, 'pool', int), default=T.pool, help=f"draw this many patches once and compute P's targets for them once (a CPU's recipe); 0 = fresh patches every step, the paper (default: {T.pool})")
-    p.add_argument('--p-input-size', type=_p_input_size, default=T.p_input_size, help=f'side P sees patches at; 0 = the patch as it is (default: {T.p_input_size})')
-    p.add_argument('--iterations', type=_limited(T, 'iterations', int), default=T.iterations, help=f'(default: {T.iterations}, the paper)')
-    p.add_argument('--batch-size', type=_limited(T, 'batch_size', int), default=T.batch_size, help=f'(default: {T.batch_size}, the paper)')
-    p.add_argument('--lr', type=_limited(T, 'lr', float), default=T.lr, help=f'Adam learning rate (default: {T.lr}, the paper)')
-    p.add_argument('--weight-decay', type=_limited(T, 'weight_decay', float), default=T.weight_decay, help=f'(default: {T.weight_decay}, the paper)')
-    p.add_argument('--lambda-k', type=_limited(T, 'lambda_k', float), default=T.lambda_k, help=f'knowledge distillation weight (default: {T.lambda_k})')
-    p.add_argument('--lambda-m', type=_limited(T, 'lambda_m', float), default=T.lambda_m, help=f'metric learning weight (default: {T.lambda_m})')
-    p.add_argument('--lambda-c', type=_limited(T, 'lambda_c', float), default=T.lambda_c, help=f'compactness weight (default: {T.lambda_c})')
-    p.add_argument('--margin', type=_limited(T, 'margin', float), default=T.margin, help=f'triplet margin delta (default: {T.margin}; not given in the paper)')
-    p.add_argument('--compactness', choices=COMPACTNESS_FORMS, default=T.compactness, help=f"form of the compactness loss (default: {T.compactness}, the paper's)")
+def _default(default, paper) -> str:
+    shown = {None: 'none'}.get(default, default) if not isinstance(default, float) else f'{default:g}'
+    if paper is None: return f'default: {shown}'
+    return f"default: {shown}, the paper's" if default == paper else f'default: {shown}; the paper: {paper:g}' if isinstance(paper, float) else f'default: {shown}; the paper: {paper}'
+
+def _config_options(p, cls, options: dict, required=()):
+    "An option for each field in `options` ({field: (option, help, paper's value)}): type, default, limits and choices read from `cls`."
+    for field, (option, help, paper) in options.items():
+        f = cls.__dataclass_fields__[field]; kind = KINDS[re.match(r'\w+', str(f.type)).group()]
+        kw = dict(dest=field, required=True, help=help) if field in required else dict(dest=field, default=f.default,
+                                                                                       help=f'{help} ({_default(f.default, paper)})')
+        if field in CHOICES: kw.update(type=kind, choices=CHOICES[field])
+        else: kw['type'] = READERS.get(field) or (_limited(cls, field, kind) if field in cls.LIMITS else kind)
+        p.add_argument(option, **kw)
+
+def _val_fraction(p):
+    p.add_argument('--val-fraction', type=_number(float, 0, 1, 'a share of the training images', open_hi=True),
+                   default=VAL_FRACTION,
+                   help=f'share of the good training images held out for calibration (default: {VAL_FRACTION})')
+
+def _config(a, cls, options: dict):
+    "The configuration the parsed options `a` describe (its seed is --seed), checked."
+    return cls(**{f: getattr(a, f) for f in options}, seed=a.seed).check()
 
 # %% ../nbs/08_cli.ipynb #5e6f7a81
-def build_parser() -> argparse.ArgumentParser:
-    "The `ustudents` argument parser."
-    ap = _Parser(prog='ustudents', description='Uninformed Students (Bergmann et al., CVPR 2020): student-teacher anomaly detection.')
-    sub = ap.add_subparsers(dest='command', required=True, metavar='COMMAND')
+TEACHER_SPEC = 'teacher checkpoint, or offline:17 / offline:33 / offline:65 for a shipped one; repeat for multi-scale'
+TILE_HELP = 'evaluate in tiles of this many pixels (same maps, less memory)'
 
-    p = sub.add_parser('demo', help='end to end on synthetic data in one to two minutes on a CPU', description='Run the whole method end to end on synthetic MVTec-layout data and print its metrics.')
-    p.add_argument('--out', default='ustudents-demo', help='folder for the data, the run and the figures (default: ustudents-demo)')
+def _demo_parser(sub):
+    p = sub.add_parser('demo', help='end to end on synthetic data in one to two minutes on a CPU',
+                       description='Run the whole method end to end on synthetic MVTec-layout data and print its metrics.')
+    p.add_argument('--out', default='ustudents-demo',
+                   help='folder for the data, the run and the figures (default: ustudents-demo)')
     _common(p); p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser('pretrain-teacher', help='pre-train a teacher on natural-image patches', description='Pre-train a patch network T-hat by distilling P (ResNet-18, or EfficientNet-Lite0 whose weights install with the package) on natural-image patches. Resumable: the state is saved every --checkpoint-every steps.')
-    p.add_argument('--patch-size', type=int, choices=PATCH_SIZES, required=True, help='receptive field p')
-    p.add_argument('--images', required=True, help=f"{' or '.join(NATURAL_SOURCES)} (torchvision, needs --data-root) or a folder of images (searched recursively, e.g. ImageNet's train/)")
+def _pretrain_parser(sub):
+    p = sub.add_parser('pretrain-teacher', help='pre-train a teacher on natural-image patches',
+                       description='Pre-train a patch network T-hat by distilling P (ResNet-18, or EfficientNet-Lite0 whose weights install '
+                                   'with the package) on natural-image patches. Resumable: the state is saved every --checkpoint-every steps.')
+    p.add_argument('--images', required=True,
+                   help=f"{' or '.join(NATURAL_SOURCES)} (torchvision, needs --data-root) or a folder of "
+                                                   "images (searched recursively, e.g. ImageNet's train/)")
     p.add_argument('--out', required=True, help='teacher checkpoint to write (.pt)')
     p.add_argument('--overwrite', action='store_true', help='replace an existing --out')
     p.add_argument('--data-root', default=None, help='where torchvision datasets are (or are downloaded to)')
     p.add_argument('--download', action='store_true', help='download the torchvision dataset if missing')
-    p.add_argument('--decode', action='store_true', help='decode every image once into memory (uint8): no decoding per patch; about 3.9 GB for Imagenette')
-    p.add_argument('--skip-bad-images', action='store_true', help='skip images that cannot be read or are smaller than the patch, and say how many (default: stop before the first step)')
-    _teacher_options(p)
-    p.add_argument('--checkpoint-every', type=_number(int, 1), default=1000, help='steps between saved states (default: 1000)')
+    p.add_argument('--decode', action='store_true',
+                   help='decode every image once into memory (uint8): no decoding per patch; about 3.9 GB for Imagenette')
+    p.add_argument('--skip-bad-images', action='store_true',
+                   help='skip images that cannot be read or are smaller than the patch, and say how many (default: stop before the first step)')
+    _config_options(p, TeacherConfig, TEACHER_OPTIONS, required=('p',))
+    p.add_argument('--checkpoint-every', type=_number(int, 1), default=1000,
+                   help='steps between saved states (default: 1000)')
     _common(p); p.set_defaults(func=cmd_pretrain_teacher)
 
-    p = sub.add_parser('train-students', help='train students (one ensemble per teacher) and calibrate', description='Train an ensemble of students per teacher on anomaly-free images and calibrate on held-out ones. Several --teacher give a multi-scale model.')
-    p.add_argument('--teacher', action='append', required=True, help="teacher checkpoint, or offline:17 / offline:33 / offline:65 for a shipped one; repeat for multi-scale")
+# %% ../nbs/08_cli.ipynb #5e6f7a83
+def _train_parser(sub):
+    p = sub.add_parser('train-students', help='train students (one ensemble per teacher) and calibrate',
+                       description='Train an ensemble of students per teacher on anomaly-free images and calibrate on held-out ones. '
+                                   'Several --teacher give a multi-scale model.')
+    p.add_argument('--teacher', action='append', required=True, help=TEACHER_SPEC)
     p.add_argument('--data', default=None, help='MVTec AD root (the folder holding the category folders)')
     p.add_argument('--category', default=None, help='category under --data')
     p.add_argument('--images', default=None, help='instead of --data: a folder of anomaly-free images')
     p.add_argument('--out', required=True, help='run folder to write')
-    p.add_argument('--resume', action='store_true', help='continue an interrupted run in --out (the same teachers, images and options)')
+    p.add_argument('--resume', action='store_true',
+                   help='continue an interrupted run in --out (the same teachers, images and options)')
     p.add_argument('--overwrite', action='store_true', help='replace a run in --out')
-    _student_options(p)
+    _config_options(p, StudentConfig, STUDENT_OPTIONS); _val_fraction(p)
     _common(p); p.set_defaults(func=cmd_train_students)
 
-    p = sub.add_parser('sweep', help='train and evaluate every category; spreads over GPUs under torchrun', description='Train, calibrate and evaluate every category (MVTec AD layout) with the given teachers, one run folder per category; resumable as the same run (--redo redoes what another run left in --out); under torchrun the jobs are spread over the processes.')
-    p.add_argument('--teacher', action='append', required=True, help="teacher checkpoint, or offline:17 / offline:33 / offline:65; repeat for multi-scale")
+def _sweep_parser(sub):
+    p = sub.add_parser('sweep', help='train and evaluate every category; spreads over GPUs under torchrun',
+                       description='Train, calibrate and evaluate every category (MVTec AD layout) with the given teachers, one run folder '
+                                   'per category; resumable as the same run (--redo redoes what another run left in --out); under torchrun '
+                                   'the jobs are spread over the processes.')
+    p.add_argument('--teacher', action='append', required=True, help=TEACHER_SPEC)
     p.add_argument('--data', required=True, help='the folder holding the category folders (MVTec AD root)')
-    p.add_argument('--categories', nargs='+', default=['all'], help='categories to run (default: all of MVTec AD found under --data)')
+    p.add_argument('--categories', nargs='+', default=['all'],
+                   help='categories to run (default: all of MVTec AD found under --data)')
     p.add_argument('--out', required=True, help='the sweep folder (one run folder per category)')
-    p.add_argument('--redo', action='store_true', help='redo the work in --out that was done for another run (other teachers, options or images); default: refuse')
-    _student_options(p)
+    p.add_argument('--redo', action='store_true',
+                   help='redo the work in --out that was done for another run (other teachers, options or images); default: refuse')
+    _config_options(p, StudentConfig, STUDENT_OPTIONS); _val_fraction(p)
     _common(p); p.set_defaults(func=cmd_sweep)
 
-    p = sub.add_parser('evaluate', help='PRO-AUC, pixel and image ROC AUC on an MVTec AD category, as JSON', description='Evaluate a run on the test split of an MVTec AD category (maps upsampled to original resolution) and print one JSON object.')
+# %% ../nbs/08_cli.ipynb #5e6f7a85
+def _evaluate_parser(sub):
+    p = sub.add_parser('evaluate', help='PRO-AUC, pixel and image ROC AUC on an MVTec AD category, as JSON',
+                       description='Evaluate a run on the test split of an MVTec AD category (maps upsampled to original resolution) '
+                                   'and print one JSON object.')
     p.add_argument('--run', required=True, help='run folder written by train-students')
-    p.add_argument('--data', required=True, help='MVTec AD root'); p.add_argument('--category', required=True, help='category under --data')
+    p.add_argument('--data', required=True, help='MVTec AD root')
+    p.add_argument('--category', required=True, help='category under --data')
     p.add_argument('--batch-size', type=_number(int, 1), default=8, help='images per forward pass (default: 8)')
     p.add_argument('--save-maps', default=None, help='also write every map and mask to this .npz file')
     p.add_argument('--overwrite', action='store_true', help='replace an existing --save-maps file')
-    p.add_argument('--tile', type=_number(int, 1), default=None, help='evaluate in tiles of this many pixels (same maps, less memory)')
+    p.add_argument('--tile', type=_number(int, 1), default=None, help=TILE_HELP)
     _common(p); p.set_defaults(func=cmd_evaluate)
 
-    p = sub.add_parser('predict', help='anomaly maps for images or folders', description='Write the anomaly map (raw scores) and an overlay PNG for every image.')
+def _predict_parser(sub):
+    p = sub.add_parser('predict', help='anomaly maps for images or folders',
+                       description='Write the anomaly map (raw scores) and an overlay PNG for every image.')
     p.add_argument('--run', required=True, help='run folder written by train-students')
     p.add_argument('inputs', nargs='+', help='image files or folders')
     p.add_argument('--out', required=True, help='folder for the maps and overlays')
     p.add_argument('--overwrite', action='store_true', help='replace maps and overlays already in --out')
     p.add_argument('--format', default='npy', choices=('npy', 'tiff'), help='raw score format (default: npy)')
-    p.add_argument('--vmin', type=_number(float), default=0.0, help='overlay: scores at or below are not coloured (default: 0)')
-    p.add_argument('--vmax', type=_number(float), default=None, help="overlay: score of the strongest colour, above --vmin (default: each map's maximum)")
-    p.add_argument('--tile', type=_number(int, 1), default=None, help='evaluate in tiles of this many pixels (same maps, less memory)')
+    p.add_argument('--vmin', type=_number(float), default=0.0,
+                   help='overlay: scores at or below are not coloured (default: 0)')
+    p.add_argument('--vmax', type=_number(float), default=None,
+                   help="overlay: score of the strongest colour, above --vmin (default: each map's maximum)")
+    p.add_argument('--tile', type=_number(int, 1), default=None, help=TILE_HELP)
     _common(p); p.set_defaults(func=cmd_predict)
+
+def build_parser() -> argparse.ArgumentParser:
+    "The `ustudents` argument parser."
+    ap = _Parser(prog='ustudents',
+                 description='Uninformed Students (Bergmann et al., CVPR 2020): student-teacher anomaly detection.')
+    sub = ap.add_subparsers(dest='command', required=True, metavar='COMMAND')
+    for add in (_demo_parser, _pretrain_parser, _train_parser, _sweep_parser, _evaluate_parser,
+                _predict_parser): add(sub)
     return ap
 
+# %% ../nbs/08_cli.ipynb #82ce0b4b
 def main(argv=None) -> int:
     "Entry point of the `ustudents` command."
     a = build_parser().parse_args(argv)
     try: a.func(a); return 0
-    except (ValueError, TypeError, OSError) as e:      # OSError: missing or unwritable files, full disks, failed downloads
+    # OSError: missing or unwritable files, full disks, failed downloads
+    except (ValueError, TypeError, OSError) as e:
         msg = str(e) if not isinstance(e, OSError) or not e.filename else f"{e.strerror or e}: {e.filename}"
         print(f"ustudents {a.command}: error: {' '.join(msg.split())}", file=sys.stderr); return 2
     except KeyboardInterrupt:
-        hint = {'train-students': ' (continue with the same command and --resume)', 'pretrain-teacher': ' (run the same command again to resume)'}.get(a.command, '')
+        hint = {'train-students': ' (continue with the same command and --resume)',
+                'pretrain-teacher': ' (run the same command again to resume)'}.get(a.command, '')
         print(f"ustudents {a.command}: interrupted{hint}", file=sys.stderr); return 130

@@ -27,7 +27,8 @@ def range_problem(value, lo=None, hi=None, why: str = '', open_lo: bool = False,
     rng = (f"greater than {lo}" if open_lo else f"at least {lo}") if below else (f"less than {hi}" if open_hi else f"at most {hi}")
     return f"must be {rng}{': ' + why if why else ''}; got {value}"
 
-def check_value(name: str, value, lo=None, hi=None, why: str = '', open_lo: bool = False, open_hi: bool = False, integer: bool = False):
+def check_value(name: str, value, lo=None, hi=None, why: str = '', open_lo: bool = False, open_hi: bool = False,
+                integer: bool = False):
     "`value` if it lies in the range; else a ValueError that names `name`, the range and why."
     problem = range_problem(value, lo, hi, why, open_lo, open_hi, integer)
     if problem: raise ValueError(f"{name} {problem}.")
@@ -38,23 +39,29 @@ def physical_memory() -> int:
     try: return os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES')
     except (ValueError, OSError, AttributeError): return 0
 
-SEED_LIMITS = (0, 2**63 - 1, 'a seed is a non-negative 64-bit integer')   # the LIMITS entry of every configuration's seed
-IMAGE_SIDE_LIMITS = (1, 8192, "MVTec AD's largest images are 1024 pixels")   # the side images are resized to, everywhere
+# the LIMITS entry of every configuration's seed
+SEED_LIMITS = (0, 2**63 - 1, 'a seed is a non-negative 64-bit integer')
+# the side images are resized to, everywhere
+IMAGE_SIDE_LIMITS = (1, 8192, "MVTec AD's largest images are 1024 pixels")
 
 def check_limits(cfg) -> None:
     "Check every field named in `cfg.LIMITS` (name: (lo, hi, why)); a field whose default is an int must be a whole number; lr > 0."
     for name, (lo, hi, why) in cfg.LIMITS.items():
-        check_value(name, getattr(cfg, name), lo, hi, why, open_lo=name == 'lr', integer=type(getattr(type(cfg), name)) is int)
+        check_value(name, getattr(cfg, name), lo, hi, why, open_lo=name == 'lr',
+                    integer=type(getattr(type(cfg), name)) is int)
+
 
 # %% ../nbs/09_core.ipynb #c0a1e011
 def as_device(device) -> torch.device:
     "`device` as a torch.device, or a ValueError that names it and what a device is."
     try: return torch.device(device)
-    except (RuntimeError, TypeError, ValueError): raise ValueError(f"device must be a torch device such as 'cpu', 'cuda', 'cuda:1' or 'mps'; got {device!r}.") from None
+    except (RuntimeError, TypeError, ValueError): raise ValueError("device must be a torch device such as 'cpu', "
+                                                                   f"'cuda', 'cuda:1' or 'mps'; got {device!r}.") from None
 
 def as_path(value, what: str) -> Path:
     "`value` (a str or path-like) as a Path, or a TypeError that names `what` was expected."
-    if not isinstance(value, (str, os.PathLike)): raise TypeError(f"{what} must be a path (a str or pathlib.Path); got {type(value).__name__}.")
+    if not isinstance(value, (str, os.PathLike)): raise TypeError(f"{what} must be a path (a str or pathlib.Path); "
+                                                                  f"got {type(value).__name__}.")
     return Path(value)
 
 AMP_MODES = ('auto', 'off', 'bf16', 'fp16')
@@ -98,13 +105,16 @@ def atomic_save(obj, path: str|Path):
 def load_checkpoint(path: str|Path, fmt: str, what: str, map_location='cpu') -> dict:
     "Read a checkpoint written with `atomic_save` and check its format: clear errors for missing, corrupt or foreign files."
     path = as_path(path, f"The {what} checkpoint")
-    if path.is_dir(): raise IsADirectoryError(f"The {what} checkpoint {path} is a folder; give the checkpoint file itself (a .pt file).")
+    if path.is_dir(): raise IsADirectoryError(f"The {what} checkpoint {path} is a folder; give the checkpoint file "
+                                              "itself (a .pt file).")
     if not path.is_file(): raise FileNotFoundError(f"The {what} checkpoint {path} does not exist.")
     try: ck = torch.load(path, map_location=map_location, weights_only=True)
-    except Exception as e: raise ValueError(f"Cannot read the {what} checkpoint {path} ({type(e).__name__}); it is corrupt or not a checkpoint.") from None
+    except Exception as e: raise ValueError(f"Cannot read the {what} checkpoint {path} ({type(e).__name__}); it is "
+                                            "corrupt or not a checkpoint.") from None
     if not isinstance(ck, dict) or ck.get('format') != fmt:
         got = ck.get('format') if isinstance(ck, dict) else type(ck).__name__
-        raise ValueError(f"{path} is not a {what} checkpoint of format {fmt!r} (found {got!r}); it was written by another version or is another kind of file.")
+        raise ValueError(f"{path} is not a {what} checkpoint of format {fmt!r} (found {got!r}); it was written by "
+                         "another version or is another kind of file.")
     return ck
 
 # %% ../nbs/09_core.ipynb #c0a1e017

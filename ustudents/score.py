@@ -9,7 +9,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from .fdfe import dense_network
-from .teacher import PatchNetwork, patch_network
+from .teacher import PatchNetwork, patch_network, D_DESCRIPTOR
 from .core import atomic_save, load_checkpoint, amp_dtype, autocast, check_value, as_path
 from .students import Students, StudentConfig, train_students, normalise
 from .data import as_images, batches
@@ -35,9 +35,11 @@ class Scale(nn.Module):
     "One receptive field: teacher, students, descriptor statistics and validation statistics."
     def __init__(self, teacher: PatchNetwork, students: Students, mu: torch.Tensor, sigma: torch.Tensor):
         super().__init__()
-        if teacher.p != students.p: raise ValueError(f"Teacher (p={teacher.p}) and students (p={students.p}) must have the same receptive field.")
+        if teacher.p != students.p: raise ValueError(f"Teacher (p={teacher.p}) and students (p={students.p}) must "
+                                                     "have the same receptive field.")
         self.p, self.teacher, self.students = teacher.p, teacher, students
-        self._T = [dense_network(teacher, alignment=students.alignment)]   # a list: shares the teacher's weights without registering them twice
+        # a list: shares the teacher's weights without registering them twice
+        self._T = [dense_network(teacher, alignment=students.alignment)]
         self.register_buffer('mu', mu.clone().float()); self.register_buffer('sigma', sigma.clone().float())
         for n in ('e_mu', 'e_sigma', 'v_mu', 'v_sigma'): self.register_buffer(n, torch.tensor(float('nan')))
 
@@ -57,11 +59,13 @@ class Scale(nn.Module):
         for r in range(0, H, tile):
             for c in range(0, W, tile):
                 h, w = min(tile, H - r), min(tile, W - c)
-                e[:, r:r + h, c:c + w], v[:, r:r + h, c:c + w] = self._parts(xp[..., r:r + h + T.p - 1, c:c + w + T.p - 1], dtype, False)
+                e[:, r:r + h, c:c + w], v[:, r:r + h, c:c + w] = self._parts(xp[..., r:r + h + T.p - 1,
+                                                                                c:c + w + T.p - 1], dtype, False)
         return e, v
 
     def _parts(self, x, dtype, pad):
-        with autocast(x.device, dtype): pred, y = self.students(x, pad), self._T[0](x, pad)    # (M, B, d, H, W), (B, d, H, W)
+        # (M, B, d, H, W), (B, d, H, W)
+        with autocast(x.device, dtype): pred, y = self.students(x, pad), self._T[0](x, pad)
         pred, target = pred.float(), normalise(y.float(), self.mu, self.sigma)
         return regression_error(pred, target), predictive_variance(pred)
 
@@ -78,7 +82,8 @@ class UninformedStudents(nn.Module):
         ps = [s.p for s in scales]
         if len(set(ps)) != len(ps): raise ValueError(f"Each receptive field may appear once; got {ps}.")
         self.scales = nn.ModuleList(scales)
-        self.image_size = tuple(image_size) if image_size is not None else None  # the (H, W) the validation statistics were computed at
+        # the (H, W) the validation statistics were computed at
+        self.image_size = tuple(image_size) if image_size is not None else None
 
     @property
     def patch_sizes(self) -> list[int]: return [s.p for s in self.scales]
@@ -89,7 +94,8 @@ class UninformedStudents(nn.Module):
 
     def config(self) -> dict:
         "What is needed to rebuild the model's structure."
-        return dict(scales=[dict(p=s.p, M=s.students.M, alignment=s.students.alignment, arch=s.students.arch) for s in self.scales],
+        return dict(scales=[dict(p=s.p, M=s.students.M, alignment=s.students.alignment,
+                                 arch=s.students.arch) for s in self.scales],
                     image_size=list(self.image_size) if self.image_size else None)
 
 # %% ../nbs/04_score.ipynb #0a45f05b
@@ -101,22 +107,26 @@ def calibrate(model: UninformedStudents, # the model whose validation statistics
               amp: bool|str = 'auto',    # mixed precision, as anomaly_map will be run (see `amp_dtype`)
              ) -> UninformedStudents:
     "Set e_mu, e_sigma, v_mu, v_sigma of every scale from anomaly-free validation images."
-    if not isinstance(model, UninformedStudents): raise TypeError(f"calibrate needs an UninformedStudents model; got {type(model).__name__}.")
+    if not isinstance(model, UninformedStudents): raise TypeError("calibrate needs an UninformedStudents model; got "
+                                                                  f"{type(model).__name__}.")
     acc = torch.zeros(len(model.scales), 2, 3, dtype=torch.float64)      # (scale, e/v, [n, sum, sum of squares])
     size, dtype = None, amp_dtype(model.device, amp)
     for x in batches(images, batch_size, num_workers=num_workers):
         size = size or tuple(x.shape[-2:])
-        if tuple(x.shape[-2:]) != size: raise ValueError(f"Validation images must share one size; got {size} and {tuple(x.shape[-2:])}.")
+        if tuple(x.shape[-2:]) != size: raise ValueError(f"Validation images must share one size; got {size} and "
+                                                         f"{tuple(x.shape[-2:])}.")
         x = x.to(model.device)
         for i, s in enumerate(model.scales):
             for j, t in enumerate(s.parts(x, dtype)):
-                t = t.double().cpu(); acc[i, j] += torch.stack([torch.tensor(t.numel(), dtype=torch.float64), t.sum(), t.pow(2).sum()])
+                t = t.double().cpu(); acc[i, j] += torch.stack([torch.tensor(t.numel(), dtype=torch.float64), t.sum(),
+                                                                t.pow(2).sum()])
     if size is None: raise ValueError("calibrate got no images: the validation set is empty.")
     for i, s in enumerate(model.scales):
         (ne, se, qe), (nv, sv, qv) = acc[i]
         for name, (n, sm, q) in (('e', (ne, se, qe)), ('v', (nv, sv, qv))):
             m = sm / n; sd = (q / n - m * m).clamp_min(0).sqrt()
-            if sd == 0: raise ValueError(f"The {name} of scale p={s.p} is constant on the validation images; they cannot normalise it.")
+            if sd == 0: raise ValueError(f"The {name} of scale p={s.p} is constant on the validation images; they "
+                                         "cannot normalise it.")
             getattr(s, f'{name}_mu').fill_(m); getattr(s, f'{name}_sigma').fill_(sd)
     model.image_size = size
     return model
@@ -124,11 +134,14 @@ def calibrate(model: UninformedStudents, # the model whose validation statistics
 # %% ../nbs/04_score.ipynb #b1278b16
 def _check(model, x):
     if not isinstance(model, UninformedStudents):
-        raise TypeError(f"model must be an UninformedStudents (from fit, or load_model(path) for a saved one); got {type(model).__name__}.")
+        raise TypeError("model must be an UninformedStudents (from fit, or load_model(path) for a saved one); got "
+                        f"{type(model).__name__}.")
     if not model.calibrated:
-        raise ValueError("The model is not calibrated: call `calibrate(model, validation_images)` with anomaly-free images the students did not train on.")
+        raise ValueError("The model is not calibrated: call `calibrate(model, validation_images)` with anomaly-free "
+                         "images the students did not train on.")
     if x.shape[1] != 3:
-        raise ValueError(f"Images must have 3 channels (RGB); got {x.shape[1]}. For gray images repeat the channel: x.expand(-1, 3, -1, -1).")
+        raise ValueError(f"Images must have 3 channels (RGB); got {x.shape[1]}. For gray images repeat the channel: "
+                         "x.expand(-1, 3, -1, -1).")
     if model.image_size is not None and tuple(x.shape[-2:]) != tuple(model.image_size):
         H, W = model.image_size
         raise ValueError(f"The model was calibrated on {H}x{W} images; got {x.shape[-2]}x{x.shape[-1]}. "
@@ -136,15 +149,18 @@ def _check(model, x):
 
 @torch.inference_mode()
 def anomaly_map(model: UninformedStudents, # a calibrated model
-                images,                    # (3, H, W), (B, 3, H, W), an array, a PIL image, a path (file or folder), or a list of them
+                # (3, H, W), (B, 3, H, W), an array, a PIL image, a path (file or folder), or a list of them
+                images,
                 parts: bool = False,       # also return e, v, e~, v~ per scale
                 batch_size: int = 8,
-                amp: bool|str = 'auto',    # mixed precision for the networks (see `amp_dtype`): bf16/fp16 on a GPU, off on a CPU
+                # mixed precision for the networks (see `amp_dtype`): bf16/fp16 on a GPU, off on a CPU
+                amp: bool|str = 'auto',
                 tile: int|None = None,     # evaluate in tiles of tile x tile pixels: same maps, bounded memory
                ):                          # (N, H, W) scores; with `parts`, a dict
     "The anomaly score of every pixel: the mean over scales of e~ + v~."
     x = as_images(images); _check(model, x)
-    dev, dtype, out = model.device, amp_dtype(model.device, amp), {k: [] for k in ('score', 'e', 'v', 'e_tilde', 'v_tilde')}
+    dev, dtype, out = model.device, amp_dtype(model.device, amp), {k: [] for k in ('score', 'e', 'v', 'e_tilde',
+                                                                                   'v_tilde')}
     for xb in batches(x, batch_size):
         xb, per = xb.to(dev), {k: [] for k in ('e', 'v', 'e_tilde', 'v_tilde')}
         for s in model.scales:
@@ -174,7 +190,8 @@ def fit(teachers: list[PatchNetwork], # one pre-trained teacher per receptive fi
     if isinstance(teachers, PatchNetwork): teachers = [teachers]          # one teacher: one scale
     scales = []
     for T in teachers:
-        S, mu, sigma, _ = train_students(T, train_images, cfg, device=device, progress=progress, amp=amp, num_workers=num_workers)
+        S, mu, sigma, _ = train_students(T, train_images, cfg, device=device, progress=progress, amp=amp,
+                                         num_workers=num_workers)
         scales.append(Scale(T, S, mu, sigma))
     model = UninformedStudents(scales).to(device).eval()
     return calibrate(model, val_images, num_workers=num_workers, amp=amp)
@@ -184,11 +201,13 @@ MODEL_FORMAT = 'ustudents.model/1'
 
 def save_model(model: UninformedStudents, path: str|Path, extra: dict|None = None):
     "Save the whole model atomically, with its configuration (and any `extra` metadata)."
-    atomic_save(dict(format=MODEL_FORMAT, config=model.config(), state_dict=model.state_dict(), extra=extra or {}), path)
+    atomic_save(dict(format=MODEL_FORMAT, config=model.config(), state_dict=model.state_dict(), extra=extra or {}),
+                path)
 
 def build_model(config: dict) -> UninformedStudents:
     "An untrained model with the structure `config` describes (see `UninformedStudents.config`)."
-    scales = [Scale(patch_network(c['p'], **c.get('arch', {})), Students(c['p'], c['M'], c['alignment'], arch=c.get('arch')), torch.zeros(128), torch.ones(128))
+    scales = [Scale(patch_network(c['p'], **c.get('arch', {})), Students(c['p'], c['M'], c['alignment'],
+                                                                         arch=c.get('arch')), torch.zeros(D_DESCRIPTOR), torch.ones(D_DESCRIPTOR))
               for c in config['scales']]
     return UninformedStudents(scales, config.get('image_size'))
 
@@ -196,13 +215,16 @@ def load_model(path: str|Path, map_location='cpu') -> UninformedStudents:
     "Load a model saved by `save_model`: its file, or the run folder that holds it as model.pt."
     path = as_path(path, 'The model (a file saved by save_model, or a run folder)')
     if path.is_dir():
-        if not (path / 'model.pt').is_file(): raise FileNotFoundError(f"{path} is a folder without model.pt; give a run folder written by train-students or train_run, or a file saved by save_model.")
+        if not (path / 'model.pt').is_file(): raise FileNotFoundError(f"{path} is a folder without model.pt; give a "
+                                                                      "run folder written by train-students or "
+                                                                      "train_run, or a file saved by save_model.")
         path = path / 'model.pt'
     ck = load_checkpoint(path, MODEL_FORMAT, 'model', map_location)
     model = build_model(ck['config'])
     try: model.load_state_dict(ck['state_dict'])
     except RuntimeError as e:
-        raise ValueError(f"{path}: the weights do not match the configuration stored with them ({str(e).splitlines()[0]}).") from None
+        raise ValueError(f"{path}: the weights do not match the configuration stored with them "
+                         f"({str(e).splitlines()[0]}).") from None
     model.extra = ck.get('extra', {})
     return model.eval()
 

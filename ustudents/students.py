@@ -8,7 +8,7 @@ import math
 from dataclasses import dataclass
 import torch
 import torch.nn as nn
-from .fdfe import dense_network, DEFAULT_ALIGNMENT
+from .fdfe import dense_network, DEFAULT_ALIGNMENT, ALIGNMENTS
 from .data import batches
 from .teacher import patch_network, PatchNetwork
 from .core import amp_dtype, autocast, grad_scaler, check_value, check_limits, as_device, SEED_LIMITS, IMAGE_SIDE_LIMITS
@@ -97,8 +97,8 @@ class StudentConfig:
     def check(self) -> 'StudentConfig':
         "Self, or a ValueError naming the first setting that cannot work."
         check_limits(self)
-        from ustudents.fdfe import ALIGNMENTS
-        if self.alignment not in ALIGNMENTS: raise ValueError(f"alignment must be one of {ALIGNMENTS}; got {self.alignment!r}.")
+        if self.alignment not in ALIGNMENTS: raise ValueError(f"alignment must be one of {ALIGNMENTS}; got "
+                                                              f"{self.alignment!r}.")
         return self
 
     @classmethod
@@ -122,22 +122,26 @@ def student_step(T: nn.Module,              # the dense teacher, in eval mode
         with autocast(x.device, dtype): pred = d(x)
         loss = student_loss(pred.float(), target)
         opt.zero_grad(set_to_none=True); sc.scale(loss).backward(); sc.step(opt); sc.update()
-        losses.append(loss.detach())                                              # stays on the device: no sync per step
+        # stays on the device: no sync per step
+        losses.append(loss.detach())
     return torch.stack(losses)
 
 # %% ../nbs/03_students.ipynb #29201074
 def train_students(teacher: PatchNetwork,  # the pre-trained patch network T-hat
                    images,                  # anomaly-free training images: (N, 3, H, W), a list, or a dataset
                    cfg: StudentConfig,
-                   mu: torch.Tensor|None = None, sigma: torch.Tensor|None = None,  # descriptor statistics; computed if None
+                   # descriptor statistics; computed if None
+                   mu: torch.Tensor|None = None, sigma: torch.Tensor|None = None,
                    device: str|torch.device = 'cpu',
                    progress: bool = True,
                    resume: dict|None = None,  # a state from `on_epoch` to continue from
                    on_epoch=None,             # called as on_epoch(state) after every epoch, e.g. to save a checkpoint
                    amp: bool|str = 'auto',    # mixed precision (see `amp_dtype`): bf16/fp16 on a GPU, off on a CPU
                    num_workers: int = 0,      # processes loading a dataset's images
-                   which: list[int]|None = None, # train only these students (the others keep their initialisation); default all
-                  ) -> tuple[Students, torch.Tensor, torch.Tensor, list[list[float]]]:  # students, mu, sigma, per-epoch losses (one per trained student)
+                   # train only these students (the others keep their initialisation); default all
+                   which: list[int]|None = None,
+                  # students, mu, sigma, per-epoch losses (one per trained student)
+                  ) -> tuple[Students, torch.Tensor, torch.Tensor, list[list[float]]]:
     "Train an ensemble of students to regress the teacher's normalised dense descriptors."
     from tqdm.auto import tqdm
     cfg.check()
@@ -165,7 +169,8 @@ def train_students(teacher: PatchNetwork,  # the pre-trained patch network T-hat
         for st in o.state.values():
             for k, v in st.items():
                 if isinstance(v, torch.Tensor) and k != 'step': st[k] = v.to(device)
-    bar = tqdm(range(start, cfg.epochs), desc=f'students p={teacher.p}', disable=not progress, initial=start, total=cfg.epochs)
+    bar = tqdm(range(start, cfg.epochs), desc=f'students p={teacher.p}', disable=not progress, initial=start,
+               total=cfg.epochs)
     for epoch in bar:
         order, tot, cnt = torch.randperm(n, generator=g), torch.zeros(len(which), device=device), 0
         for x in batches(images, cfg.batch_size, order.tolist(), num_workers):
@@ -174,11 +179,13 @@ def train_students(teacher: PatchNetwork,  # the pre-trained patch network T-hat
             cnt += len(x)
         losses = (tot / cnt).tolist()                                            # one sync per epoch
         if not all(math.isfinite(l) for l in losses):
-            raise ValueError(f"Student training diverged in epoch {epoch + 1} (losses {[round(l, 3) for l in losses]}); nothing of this epoch was saved. "
+            raise ValueError(f"Student training diverged in epoch {epoch + 1} (losses "
+                             f"{[round(l, 3) for l in losses]}); nothing of this epoch was saved. "
                              f"Lower the learning rate (now {cfg.lr}) or check the training images.")
         history.append(losses)
         bar.set_postfix({f'S{k + 1}': f'{l:.3f}' for k, l in zip(which, history[-1])})
         if on_epoch is not None:
-            on_epoch(dict(epoch=epoch + 1, students=S.state_dict(), optimizers=[o.state_dict() for o in opts], scalers=[sc.state_dict() for sc in scalers],
+            on_epoch(dict(epoch=epoch + 1, students=S.state_dict(), optimizers=[o.state_dict() for o in opts],
+                          scalers=[sc.state_dict() for sc in scalers],
                           generator=g.get_state(), history=history, mu=mu.cpu(), sigma=sigma.cpu()))
     return S.eval(), mu.cpu(), sigma.cpu(), history

