@@ -148,6 +148,7 @@ def _teachers(specs) -> list:
         else: out.append(load_teacher(s))
     return out
 
+# %% ../nbs/08_cli.ipynb #4cb1a1b5
 def cmd_train_students(a):
     "`ustudents train-students`: train and calibrate a model into a run folder (resumable)."
     dev = resolve_device(a.device)
@@ -326,6 +327,8 @@ def _common(p, compute=True):
     p.add_argument('--quiet', action='store_true', help='no progress bars or notes')
 
 # the first type of a configuration field's annotation ('int|None' -> int): what argparse reads
+
+# %% ../nbs/08_cli.ipynb #67e7762d
 KINDS = dict(int=int, float=float, str=str)
 CHOICES = dict(alignment=ALIGNMENTS, compactness=COMPACTNESS_FORMS, p_network=tuple(sorted(P_NETWORKS)), p=PATCH_SIZES)
 # fields whose option is not read as plain type

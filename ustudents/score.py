@@ -147,6 +147,7 @@ def _check(model, x):
         raise ValueError(f"The model was calibrated on {H}x{W} images; got {x.shape[-2]}x{x.shape[-1]}. "
                          f"Resize the images to {H}x{W} (ustudents.data.resize_image) or recalibrate at this size.")
 
+# %% ../nbs/04_score.ipynb #689498af
 @torch.inference_mode()
 def anomaly_map(model: UninformedStudents, # a calibrated model
                 # (3, H, W), (B, 3, H, W), an array, a PIL image, a path (file or folder), or a list of them

