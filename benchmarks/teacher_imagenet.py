@@ -53,15 +53,19 @@ FORM_STUDENTS = StudentConfig(M=3, epochs=6, batch_size=2, lr=1e-3, image_size=6
 STUDENTS = StudentConfig(M=3, epochs=5, batch_size=2, lr=1e-3, image_size=128)
 N = dict(n_train=20, n_test_good=8, n_per_defect=4)
 
-def texture_data(size: int, crop: int, development: bool = False) -> dict:
-    "{texture: (train, val, test images, masks, defect of each test image)}; crops of `crop` pixels of each photograph, resized to `size`."
+def category_data(write, textures, size: int) -> dict:
+    "{texture: (train, val, test images, masks, defect of each test image)}; `write(folder, texture)` writes each category and returns it."
     data = {}
     with tempfile.TemporaryDirectory() as D:
-        for tex in REAL_TEXTURES:
-            cat = make_texture_category(D, tex, size=size, crop=crop, seed=0, development=development, **N)
+        for tex in textures:
+            cat = write(D, tex)
             tr, va, te = (MVTecAD(D, cat.name, s, image_size=size, seed=0) for s in ('train', 'val', 'test'))
             data[tex] = (preload(tr), preload(va), preload(te), np.stack([te.original_mask(i).numpy() for i in range(len(te))]), np.array([d for *_, d in te.items]))
     return data
+
+def texture_data(size: int, crop: int, development: bool = False) -> dict:
+    "The real textures: crops of `crop` pixels of each photograph, resized to `size`."
+    return category_data(lambda D, t: make_texture_category(D, t, size=size, crop=crop, seed=0, development=development, **N), REAL_TEXTURES, size)
 
 def scores(maps: np.ndarray, masks: np.ndarray, kinds: np.ndarray) -> dict:
     "PRO-AUC of the maps over all test images, and per defect (the good images with one defect's)."
@@ -210,14 +214,8 @@ def study(out: Path, cache: Path, p: int = 33):
     measure(teachers, data, old.get('teachers', {}), save)
 
 def synthetic_data(size: int = 128) -> dict:
-    "{texture: (train, val, test images, masks, defect of each test image)} for the synthetic textures, the same counts as the real ones."
-    data = {}
-    with tempfile.TemporaryDirectory() as D:
-        for tex in TEXTURES:
-            cat = make_synthetic_mvtec(D, f'synthetic_{tex}', tex, size=size, seed=0, **N)
-            tr, va, te = (MVTecAD(D, cat.name, s, image_size=size, seed=0) for s in ('train', 'val', 'test'))
-            data[tex] = (preload(tr), preload(va), preload(te), np.stack([te.original_mask(i).numpy() for i in range(len(te))]), np.array([d for *_, d in te.items]))
-    return data
+    "The synthetic textures, with the same counts as the real ones."
+    return category_data(lambda D, t: make_synthetic_mvtec(D, f'synthetic_{t}', t, size=size, seed=0, **N), TEXTURES, size)
 
 def synthetic(out: Path, cache: Path, p: int = 33):
     "The same study on the synthetic textures (the quick experiments' data) at 128 x 128, p = 33: untrained, no-P and shipped teachers."

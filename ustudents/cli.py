@@ -335,9 +335,9 @@ CHOICES = dict(alignment=ALIGNMENTS, compactness=COMPACTNESS_FORMS, p_network=tu
 READERS = dict(p_input_size=_p_input_size, p_weights=lambda s: None if s == 'none' else s)
 
 def _default(default, paper) -> str:
-    shown = {None: 'none'}.get(default, default) if not isinstance(default, float) else f'{default:g}'
-    if paper is None: return f'default: {shown}'
-    return f"default: {shown}, the paper's" if default == paper else f'default: {shown}; the paper: {paper:g}' if isinstance(paper, float) else f'default: {shown}; the paper: {paper}'
+    show = lambda v: 'none' if v is None else f'{v:g}' if isinstance(v, float) else str(v)
+    if paper is None: return f'default: {show(default)}'
+    return f"default: {show(default)}, the paper's" if default == paper else f'default: {show(default)}; the paper: {show(paper)}'
 
 def _config_options(p, cls, options: dict, required=()):
     "An option for each field in `options` ({field: (option, help, paper's value)}): type, default, limits and choices read from `cls`."
