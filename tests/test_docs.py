@@ -38,6 +38,39 @@ def test_links_written_for_github_are_caught_in_built_pages():
     assert docs.page_links('[t](02_teacher.ipynb#the-three-losses)') == '[t](teacher.html#the-three-losses)'   # nbdev's page names
     assert docs.page_name('index') == 'index.html' and docs.doc_url() == 'https://ustudents.github.io/ustudents/'
 
+def test_raw_markdown_links_are_caught_and_signature_links_mended():
+    "nbdev writes links into a signature's comments, which a code block shows as raw Markdown; the build makes them links."
+    sig = ('<pre><span class="c1"># natural images (see [`natural_images`]'
+           '(https://ustudents.github.io/ustudents/data.html#natural_images))</span></pre>')
+    assert docs.html_problems(sig) == ['a Markdown link shown as raw text: [`natural_images`]'
+                                       '(https://ustudents.github.io/ustudents/data.html#natural_images)']
+    mended = docs.signature_links(sig)
+    assert '<a href="https://ustudents.github.io/ustudents/data.html#natural_images"><code>natural_images</code></a>' in mended
+    assert docs.html_problems(mended) == []
+
+def test_a_class_is_shown_as_a_class():
+    md = ('[source](https://github.com/ustudents/ustudents/blob/main/ustudents/score.py#L90)\n\n### {0}\n\n'
+          '```python\n\ndef {0}(\n    x\n)\n```')
+    assert '\nclass Scale(' in docs.class_signatures(md.format('Scale'))
+    assert '\ndef anomaly_map(' in docs.class_signatures(md.format('anomaly_map'))
+
+def test_docstrings_that_run_on_are_caught():
+    def runs_on():
+        """A summary that runs on
+        into a second line."""
+    def summary_then_more():
+        """A summary.
+
+        The rest, on as many lines as it needs."""
+    def one_line(): "One line."
+    objs = dict(runs_on=runs_on, summary_then_more=summary_then_more, one_line=one_line)
+    assert docs.docstring_problems(objs) == ['a docstring whose first line runs on (nbdev italicises the first line only): runs_on']
+
+def test_the_library_docstrings_render_whole():
+    objs = docs.documented_objects()
+    assert len(objs) > 150 and 'score.anomaly_map' in objs and 'score.Scale.normalised' in objs
+    assert docs.docstring_problems(objs) == []
+
 @pytest.mark.parametrize('nb', sorted((ROOT / 'nbs').glob('*.ipynb')), ids=lambda p: p.stem)
 def test_the_notebooks_have_none_of_these_faults(nb):
     assert docs.notebook_problems(json.loads(nb.read_text(encoding='utf-8'))) == []

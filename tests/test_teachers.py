@@ -39,8 +39,8 @@ def test_a_damaged_shipped_teacher_is_refused(tmp_path, monkeypatch):
     assert t.offline_teacher(33).p == 33
 
 # The texture benchmark of benchmarks/teacher_collapse.py: brick, grass, gravel (scikit-image) at 64 px with planted defects, scored
-# by the teacher alone (distance to the nearest training descriptor), so that no students need training.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'benchmarks'))
+# by the teacher alone (distance to the nearest training descriptor), so that no students need training. benchmarks/ is on
+# pytest's path (pyproject.toml).
 
 @pytest.fixture(scope='module')
 def textures():

@@ -6,8 +6,8 @@
     python tools/docs.py lint           # the checks that need no browser, on the notebooks (tests/test_docs.py runs them)
 
 The published site is rendered by Quarto in .github/workflows/deploy.yaml; this is the offline stand-in for this machine. The
-reading order is nbs/sidebar.yml's, the same file Quarto's sidebar uses. Math uses a local MathJax (Debian's libjs-mathjax)
-when it is installed, else the CDN.
+reading order is nbs/sidebar.yml's, the same file Quarto's sidebar uses. Math uses a local MathJax (Debian's libjs-mathjax,
+linked as docs/mathjax) when it is installed, else the CDN.
 """
 import html as htmllib, json, re, shutil, subprocess, sys, tempfile
 from pathlib import Path
@@ -89,6 +89,23 @@ def documented_anchors(html: str, pages: dict) -> str:
         return f'href="{page}#{anchor}"'
     return re.sub(r'href="([\w-]+\.html)#([^"]+)"', one, html)
 
+def signature_links(html: str) -> str:
+    """Links nbdev wrote into the comments of a signature (`# see [`amp_dtype`](core.html#amp_dtype)`), which a code block
+    would show as raw Markdown, as links."""
+    def comment(m):
+        return re.sub(r'\[`([^`\]]+)`\]\(([^)\s]+)\)', r'<a href="\2"><code>\1</code></a>', m.group(0))
+    return re.sub(r'<span class="c1">.*?</span>', comment, html, flags=re.S)
+
+def class_signatures(md: str) -> str:
+    """fastcore writes a class's signature as `def Name(...)`: as `class Name(...)`, the documented object (found through its
+    [source] link) being a class."""
+    import importlib, inspect
+    m = re.search(r'\(https?://[^)]*/(ustudents/[\w/]+)\.py#L\d+\)', md); s = re.search(r'^def (\w+)\(', md, re.M)
+    if not (m and s): return md
+    try: obj = getattr(importlib.import_module(m.group(1).replace('/', '.')), s.group(1), None)
+    except ImportError: return md
+    return md.replace(s.group(0), f'class {s.group(1)}(', 1) if inspect.isclass(obj) else md
+
 def nav(stem: str, order, titles) -> tuple[str, str]:
     "The sidebar and the prev/next links of page `stem`."
     side, last = ['<nav id="us-side"><b>ustudents</b>'], None
@@ -114,7 +131,10 @@ def build():
     c = Config(); c.TagRemovePreprocessor.enabled = True; c.TagRemovePreprocessor.remove_input_tags = {'remove_input'}
     ex = HTMLExporter(template_name='lab', config=c)
     ex.exclude_input_prompt = ex.exclude_output_prompt = True           # no "In [ ]:" in the margin
-    if LOCAL_MATHJAX.exists(): ex.mathjax_url = LOCAL_MATHJAX.as_uri() + '?config=TeX-AMS_HTML'
+    if LOCAL_MATHJAX.exists():                                          # a relative link, so that docs/ can be served or moved
+        link = docs / 'mathjax'
+        if not link.exists(): link.symlink_to(LOCAL_MATHJAX.parent, target_is_directory=True)
+        ex.mathjax_url = 'mathjax/MathJax.js?config=TeX-AMS_HTML'
     notebooks, titles, pages = {}, {}, {}
     for nb_path in sorted(proc.glob('*.ipynb')):
         nb = nbformat.read(nb_path, as_version=4)
@@ -136,9 +156,10 @@ def build():
             cell.source = '\n'.join(l for l in cell.source.splitlines() if not l.lstrip().startswith('#|')).strip()
             for o in cell.get('outputs', []):   # Quarto-only attributes in show_doc's output
                 if 'data' in o and 'text/markdown' in o['data']:
-                    o['data']['text/markdown'] = page_links(re.sub(r'\{target="_blank"[^}]*\}', '', o['data']['text/markdown']))
+                    o['data']['text/markdown'] = class_signatures(
+                        page_links(re.sub(r'\{target="_blank"[^}]*\}', '', o['data']['text/markdown'])))
         html, _ = ex.from_notebook_node(nb, resources={'metadata': {'name': titles[stem]}})
-        html = heading_ids(html).replace(f'href="{doc_url()}', 'href="')    # links to documented names stay on this site
+        html = signature_links(heading_ids(html)).replace(f'href="{doc_url()}', 'href="')   # links to documented names stay here
         side, prevnext = nav(stem, order, titles)
         html = re.sub(r'(<body[^>]*>)', lambda m: m.group(1) + side, html, count=1)
         html = html.replace('</body>', prevnext + '</body>', 1)
@@ -179,9 +200,12 @@ def notebook_problems(nb: dict) -> list[str]:
     return problems
 
 def html_problems(html: str) -> list[str]:
-    "What a reader would stumble on in a built page's HTML: links written for GitHub that the build did not rewrite."
+    "What a reader would stumble on in a built page's HTML: links written for GitHub that the build did not rewrite, raw Markdown links."
     bad = sorted({h for h in re.findall(r'<a\b[^>]*\bhref="([^"]+)"', html) if not re.match(r'[a-z][\w+.-]*:', h) and re.search(r'\.ipynb(#|$)', h)})
-    return [f'a link to a notebook file, not a page: {h}' for h in bad]
+    text = htmllib.unescape(re.sub(r'<[^>]+>', '', re.sub(r'<(script|style)\b.*?</\1>', ' ', html, flags=re.S)))
+    raw = sorted(set(re.findall(r'\[[^\]\n]{1,80}\]\((?:https?://|[\w-]+\.html)[^)\s]*\)', text)))
+    return ([f'a link to a notebook file, not a page: {h}' for h in bad] +
+            [f'a Markdown link shown as raw text: {r}' for r in raw])
 
 def visible_text(dom: str) -> str:
     "The text a reader sees, outside code blocks."
@@ -244,9 +268,37 @@ def check():
     print(f"docs pages: {len(results) - failed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
 
+def docstring_problems(objects: dict) -> list[str]:
+    """Docstrings that show_doc renders badly: nbdev italicises a docstring's first line only, so one whose sentence runs on
+    into the next line shows as half italic. A long docstring needs a one-line summary, a blank line, then the rest."""
+    import inspect
+    out = []
+    for name, obj in objects.items():
+        lines = inspect.cleandoc(obj.__doc__ or '').splitlines()
+        if len(lines) > 1 and lines[1].strip():
+            out.append(f'a docstring whose first line runs on (nbdev italicises the first line only): {name}')
+    return out
+
+def documented_objects() -> dict:
+    "Every public function and class of the library, and the public methods of its classes, by their dotted names."
+    import importlib, inspect
+    sys.path.insert(0, str(root))
+    objs = {}
+    for f in sorted((root / 'ustudents').glob('[a-z]*.py')):
+        mod = importlib.import_module(f'ustudents.{f.stem}')
+        for n in getattr(mod, '__all__', []):
+            o = getattr(mod, n, None)
+            if not (inspect.isfunction(o) or inspect.isclass(o)) or getattr(o, '__module__', '') != mod.__name__: continue
+            objs[f'{f.stem}.{n}'] = o
+            if inspect.isclass(o):
+                for m, v in vars(o).items():
+                    if not m.startswith('_') and (inspect.isfunction(v) or isinstance(v, property)): objs[f'{f.stem}.{n}.{m}'] = v
+    return objs
+
 def lint():
-    "The checks that need neither a build nor a browser, on every notebook: exit 1 if any fails."
+    "The checks that need neither a build nor a browser, on every notebook and the library's docstrings: exit 1 if any fails."
     bad = {nb.name: notebook_problems(json.loads(nb.read_text(encoding='utf-8'))) for nb in sorted((root / 'nbs').glob('*.ipynb'))}
+    bad['ustudents'] = docstring_problems(documented_objects())
     for name, ps in bad.items():
         for pr in ps: print(f"{name}: {pr}")
     sys.exit(1 if any(bad.values()) else 0)

@@ -3,18 +3,70 @@
     python tools/nb.py totext nbs/03_students.ipynb [DIR]   # -> DIR/03_students.py, one `# %% id=...` block per cell
     python tools/nb.py fromtext DIR/03_students.py nbs/03_students.ipynb
                                                           # back to the notebook: cells keep their ids; a cell whose
-                                                          # source is unchanged keeps its outputs, a changed one loses them
+                                                          # source is unchanged keeps its outputs, and so does one whose
+                                                          # layout alone changed (the same program: `same_program`)
     python tools/nb.py run nbs/03_students.ipynb [...]      # execute in place and store the outputs, skipping what
                                                           # nbdev_test skips (eval: false, tst_flags, nbdev_export)
 
+    python tools/nb.py samecode nbs/03_students.ipynb [...]  # after re-laying out code: the same program as at HEAD?
+                                                          # (cells may be split, prose added); lists lines over 120
+
 Markdown cells are written as `# %% [markdown] id=...` followed by their text as it is.
 """
-import json, re, secrets, sys, time
+import ast, inspect, json, re, secrets, sys, time
 from pathlib import Path
 
-SEP = re.compile(r'^# %%(?: \[(markdown|raw)\])?(?: id=([0-9a-zA-Z_-]+))?\s*$')
+SEP = re.compile(r'^# %%(?: \[(markdown|raw)\])?(?: id=([0-9a-zA-Z_-]*))?\s*$')
 
 def _src(c): return ''.join(c['source']) if isinstance(c['source'], list) else c['source']
+
+def _program(src, docstrings='exact'):
+    """The AST of a cell's code (its directives and magics blanked out, and kept aside to compare as text), or None if it
+    does not parse; `docstrings='wrapped'` compares docstrings with their line breaks and indentation collapsed."""
+    lines = src.splitlines()
+    special = tuple(l.strip() for l in lines if l.lstrip().startswith('#|') or l.startswith(('%', '!')))
+    try: tree = ast.parse('\n'.join('' if l.lstrip().startswith('#|') or l.startswith(('%', '!')) else l for l in lines))
+    except SyntaxError: return None
+    if docstrings == 'wrapped':
+        for node in ast.walk(tree):
+            body = getattr(node, 'body', None)
+            if isinstance(body, list) and body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+                    and isinstance(body[0].value.value, str):
+                body[0].value.value = ' '.join(inspect.cleandoc(body[0].value.value).split())
+    return tree, special
+
+def same_program(a, b, docstrings='exact'):
+    "Whether two cells' code is the same program (it may be laid out differently): equal ASTs, equal directives and magics."
+    pa, pb = _program(a, docstrings), _program(b, docstrings)
+    return pa is not None and pb is not None and pa[1] == pb[1] and ast.dump(pa[0]) == ast.dump(pb[0])
+
+EXPORT = re.compile(r'^\s*#\|\s*export', re.M)
+
+def samecode(nb_path, ref='HEAD', limit=120):
+    """Compare a notebook's code with its version at git `ref`: the exported cells, taken together, must be the same program
+    (docstrings may be re-wrapped), and so must the other code cells; then list the code lines still over `limit` characters.
+    Cells may be split or joined, and prose added between them; exit status 1 if the code changed."""
+    import subprocess
+    def code(text):
+        cells = [_src(c) for c in json.loads(text)['cells'] if c['cell_type'] == 'code']
+        parts = {}
+        for kind in ('exported', 'other'):
+            mine = [c for c in cells if bool(EXPORT.search(c)) == (kind == 'exported')]
+            progs = [_program(c, 'wrapped') for c in mine]
+            if any(p is None for p in progs): parts[kind] = None; continue
+            parts[kind] = (ast.dump(ast.Module(body=[n for t, _ in progs for n in t.body], type_ignores=[])),
+                           [x for _, sp in progs for x in sp if not x.startswith('#|')])
+        return parts, cells
+    new, cells = code(Path(nb_path).read_text())
+    old, _ = code(subprocess.run(['git', 'show', f'{ref}:{nb_path}'], capture_output=True, text=True, check=True).stdout)
+    ok = True
+    for kind in ('exported', 'other'):
+        same = new[kind] is not None and new[kind] == old[kind]; ok &= same
+        print(f"{nb_path}: {kind} code {'the same program' if same else 'CHANGED (or does not parse)'}")
+    long = [l for c in cells for l in c.splitlines() if len(l) > limit]
+    print(f"{nb_path}: {len(long)} code lines over {limit} characters")
+    for l in long: print(f"  {len(l)}: {l[:140]}")
+    return ok
 
 def totext(nb_path, out_dir='/tmp/nbedit'):
     nb = json.loads(Path(nb_path).read_text())
@@ -51,7 +103,7 @@ def fromtext(txt_path, nb_path):
         o = old.get(cid)
         cell = dict(cell_type=c['kind'], id=cid, metadata=(o or {}).get('metadata', {}), source=src.splitlines(keepends=True))
         if c['kind'] == 'code':
-            same = o is not None and o['cell_type'] == 'code' and _src(o) == src
+            same = o is not None and o['cell_type'] == 'code' and (_src(o) == src or same_program(_src(o), src, 'wrapped'))
             cell['execution_count'] = None
             cell['outputs'] = o['outputs'] if same else []
             cell = {k: cell[k] for k in ('cell_type', 'execution_count', 'id', 'metadata', 'outputs', 'source')}
@@ -95,4 +147,5 @@ def run(*nb_paths):
 
 if __name__ == '__main__':
     cmd, *args = sys.argv[1:]
+    if cmd == 'samecode': sys.exit(0 if all([samecode(a) for a in args]) else 1)
     {'totext': totext, 'fromtext': fromtext, 'run': run}[cmd](*args)

@@ -12,12 +12,14 @@ from .data import (MVTecAD, list_images, check_image_files, as_images, resize_im
                             natural_images, split_train,
                             NATURAL_SOURCES, VAL_FRACTION, MVTEC_CATEGORIES)
 from PIL import Image
-from .teacher import TeacherConfig, pretrain_teacher, save_teacher, load_teacher, PATCH_SIZES, COMPACTNESS_FORMS, offline_teacher, P_NETWORKS
+from .teacher import (TeacherConfig, pretrain_teacher, save_teacher, load_teacher, PATCH_SIZES,
+                               COMPACTNESS_FORMS, offline_teacher, P_NETWORKS)
 from .core import AMP_MODES, SEED_LIMITS, range_problem, check_writable, init_distributed, world
 from .students import StudentConfig
 from .fdfe import ALIGNMENTS
 from .score import anomaly_map
-from .experiment import train_run, evaluate_run, save_maps, load_run, sweep, record_artefact, write_json, machine, STUDENT_OPTIONS, TEACHER_OPTIONS
+from .experiment import (train_run, evaluate_run, save_maps, load_run, sweep, record_artefact, write_json,
+                                  machine, STUDENT_OPTIONS, TEACHER_OPTIONS)
 from .viz import show_anomaly_maps, show_parts, overlay
 
 # %% auto #0
@@ -107,7 +109,9 @@ class _Parser(argparse.ArgumentParser):
 
 # %% ../nbs/08_cli.ipynb #28cd45c7
 def _writable_output(path: Path, overwrite: bool, what: str, option: str = '--out'):
-    "Refuse a folder, or an existing output unless `overwrite`; make sure its folder can be written, before any compute."
+    """Check the output `path` before any compute.
+
+    Refuse a folder, or an existing output unless `overwrite`; make sure its folder can be written."""
     if path.is_dir(): raise IsADirectoryError(f"{option} {path} is a folder; give a file name for the {what}, e.g. "
                                               f"{path / ('maps.npz' if option == '--save-maps' else 'teacher.pt')}.")
     if path.exists() and not overwrite: raise ValueError(f"{path} exists; pass --overwrite to replace the {what}, or "
@@ -158,7 +162,8 @@ def cmd_train_students(a):
     if a.image_size < max(ps):
         raise ValueError(f"--image-size {a.image_size} is smaller than the receptive field p={max(ps)}: every "
                          f"descriptor would be mostly zero padding; use at least {max(ps)}.")
-    if (a.data is None) == (a.images is None): raise ValueError("Give either --data MVTEC_ROOT --category NAME or --images DIR.")
+    if (a.data is None) == (a.images is None):
+        raise ValueError("Give either --data MVTEC_ROOT --category NAME or --images DIR.")
     cfg = _config(a, StudentConfig, STUDENT_OPTIONS)
     if a.data is not None:
         if not a.category: raise ValueError("--data needs --category NAME.")
@@ -174,11 +179,14 @@ def cmd_train_students(a):
                                        "repeating the channel.", file=sys.stderr)
         check_image_files(files, min(ps), f'the smallest receptive field (p={min(ps)})')
         tr, va = split_train(files, a.val_fraction, a.seed)
-        if not va: raise ValueError(f"--val-fraction {a.val_fraction} holds out no validation image of {a.images}'s "
-                                    f"{len(files)}; give a share above 0 (default {VAL_FRACTION})." if a.val_fraction == 0 else
-                                    f"{a.images} holds {len(files)} image(s): too few to hold out validation images "
-                                    "(need at least 2).")
-        train_ds, val_ds, meta = FolderImages(tr, a.image_size), FolderImages(va, a.image_size), dict(images=str(Path(a.images).resolve()))
+        if not va:
+            raise ValueError(f"--val-fraction {a.val_fraction} holds out no validation image of {a.images}'s "
+                             f"{len(files)}; give a share above 0 (default {VAL_FRACTION})."
+                             if a.val_fraction == 0 else
+                             f"{a.images} holds {len(files)} image(s): too few to hold out validation images "
+                             "(need at least 2).")
+        train_ds, val_ds, meta = (FolderImages(tr, a.image_size), FolderImages(va, a.image_size),
+                                  dict(images=str(Path(a.images).resolve())))
     model = train_run(teachers, train_ds, val_ds, cfg, Path(a.out), device=dev, resume=a.resume, overwrite=a.overwrite,
                       progress=not a.quiet,
                       meta=meta, amp=a.amp, num_workers=a.num_workers)
@@ -224,8 +232,9 @@ def cmd_predict(a):
     check_image_files(files, pmin, f"this model's smallest receptive field (p={pmin})")
     for f in files:
         x = as_images(f)[0]                                   # (3, H0, W0): the conversion and checks of the library
-        if x.shape[1:] != (H, W) and not a.quiet: print(f"note: {f.name} is resized from {x.shape[2]}x{x.shape[1]} to "
-                                                        f"the model's {W}x{H}; its map is upsampled back.", file=sys.stderr)
+        if x.shape[1:] != (H, W) and not a.quiet:
+            print(f"note: {f.name} is resized from {x.shape[2]}x{x.shape[1]} to "
+                  f"the model's {W}x{H}; its map is upsampled back.", file=sys.stderr)
         m = anomaly_map(model, resize_image(x, (H, W)), amp=a.amp, tile=a.tile)[0]
         m = torch.nn.functional.interpolate(m[None, None], size=tuple(x.shape[1:]), mode='bilinear',
                                             align_corners=False)[0, 0] if m.shape != x.shape[1:] else m
@@ -265,7 +274,9 @@ def cmd_sweep(a):
     if rank == 0:
         summary = dict(categories=cats, patch_sizes=ps, processes=n,
                        seconds_this_launch=round(time.perf_counter() - t0, 1), **machine(),
-                       mean_pro_auc={k: float(np.mean([r[k]['pro_auc'] for r in res.values()])) for k in [f'p{p}' for p in ps] + ['combined']}, results=res)
+                       mean_pro_auc={k: float(np.mean([r[k]['pro_auc'] for r in res.values()]))
+                                     for k in [f'p{p}' for p in ps] + ['combined']},
+                       results=res)
         write_json(Path(a.out) / 'sweep.json', summary)
         print(json.dumps({k: summary[k] for k in ('categories', 'processes', 'mean_pro_auc')}))
 
@@ -306,7 +317,8 @@ def cmd_demo(a):
                titles=[te.items[i][3] for i in order], path=out / 'parts.png')
     res['figure'], res['parts_figure'] = str(out / 'anomaly_maps.png'), str(out / 'parts.png')
     res['seconds_total'] = round(time.perf_counter() - t0, 1)
-    res['note'] = 'synthetic data, tiny CPU configuration: a smoke test of the pipeline, not a reproduction of the paper'
+    res['note'] = ('synthetic data, tiny CPU configuration: '
+                   'a smoke test of the pipeline, not a reproduction of the paper')
     print(json.dumps(res, indent=1))
     if not a.quiet: print(f"PRO-AUC (FPR<=0.3) {res['combined']['pro_auc']:.3f}, pixel ROC AUC "
                           f"{res['combined']['pixel_auroc']:.3f}, "
@@ -337,14 +349,17 @@ READERS = dict(p_input_size=_p_input_size, p_weights=lambda s: None if s == 'non
 def _default(default, paper) -> str:
     show = lambda v: 'none' if v is None else f'{v:g}' if isinstance(v, float) else str(v)
     if paper is None: return f'default: {show(default)}'
-    return f"default: {show(default)}, the paper's" if default == paper else f'default: {show(default)}; the paper: {show(paper)}'
+    return (f"default: {show(default)}, the paper's" if default == paper
+            else f'default: {show(default)}; the paper: {show(paper)}')
 
 def _config_options(p, cls, options: dict, required=()):
-    "An option for each field in `options` ({field: (option, help, paper's value)}): type, default, limits and choices read from `cls`."
+    """An option for each field in `options` ({field: (option, help, paper's value)}).
+
+    Type, default, limits and choices are read from `cls`."""
     for field, (option, help, paper) in options.items():
         f = cls.__dataclass_fields__[field]; kind = KINDS[re.match(r'\w+', str(f.type)).group()]
-        kw = dict(dest=field, required=True, help=help) if field in required else dict(dest=field, default=f.default,
-                                                                                       help=f'{help} ({_default(f.default, paper)})')
+        kw = (dict(dest=field, required=True, help=help) if field in required else
+              dict(dest=field, default=f.default, help=f'{help} ({_default(f.default, paper)})'))
         if field in CHOICES: kw.update(type=kind, choices=CHOICES[field])
         else: kw['type'] = READERS.get(field) or (_limited(cls, field, kind) if field in cls.LIMITS else kind)
         p.add_argument(option, **kw)
@@ -364,15 +379,17 @@ TILE_HELP = 'evaluate in tiles of this many pixels (same maps, less memory)'
 
 def _demo_parser(sub):
     p = sub.add_parser('demo', help='end to end on synthetic data in one to two minutes on a CPU',
-                       description='Run the whole method end to end on synthetic MVTec-layout data and print its metrics.')
+                       description='Run the whole method end to end on synthetic MVTec-layout data and print its '
+                                   'metrics.')
     p.add_argument('--out', default='ustudents-demo',
                    help='folder for the data, the run and the figures (default: ustudents-demo)')
     _common(p); p.set_defaults(func=cmd_demo)
 
 def _pretrain_parser(sub):
     p = sub.add_parser('pretrain-teacher', help='pre-train a teacher on natural-image patches',
-                       description='Pre-train a patch network T-hat by distilling P (ResNet-18, or EfficientNet-Lite0 whose weights install '
-                                   'with the package) on natural-image patches. Resumable: the state is saved every --checkpoint-every steps.')
+                       description='Pre-train a patch network T-hat by distilling P (ResNet-18, or '
+                                   'EfficientNet-Lite0 whose weights install with the package) on natural-image '
+                                   'patches. Resumable: the state is saved every --checkpoint-every steps.')
     p.add_argument('--images', required=True,
                    help=f"{' or '.join(NATURAL_SOURCES)} (torchvision, needs --data-root) or a folder of "
                                                    "images (searched recursively, e.g. ImageNet's train/)")
@@ -381,9 +398,11 @@ def _pretrain_parser(sub):
     p.add_argument('--data-root', default=None, help='where torchvision datasets are (or are downloaded to)')
     p.add_argument('--download', action='store_true', help='download the torchvision dataset if missing')
     p.add_argument('--decode', action='store_true',
-                   help='decode every image once into memory (uint8): no decoding per patch; about 3.9 GB for Imagenette')
+                   help='decode every image once into memory (uint8): no decoding per patch; '
+                        'about 3.9 GB for Imagenette')
     p.add_argument('--skip-bad-images', action='store_true',
-                   help='skip images that cannot be read or are smaller than the patch, and say how many (default: stop before the first step)')
+                   help='skip images that cannot be read or are smaller than the patch, and say how many '
+                        '(default: stop before the first step)')
     _config_options(p, TeacherConfig, TEACHER_OPTIONS, required=('p',))
     p.add_argument('--checkpoint-every', type=_number(int, 1), default=1000,
                    help='steps between saved states (default: 1000)')
@@ -392,8 +411,8 @@ def _pretrain_parser(sub):
 # %% ../nbs/08_cli.ipynb #5e6f7a83
 def _train_parser(sub):
     p = sub.add_parser('train-students', help='train students (one ensemble per teacher) and calibrate',
-                       description='Train an ensemble of students per teacher on anomaly-free images and calibrate on held-out ones. '
-                                   'Several --teacher give a multi-scale model.')
+                       description='Train an ensemble of students per teacher on anomaly-free images and calibrate '
+                                   'on held-out ones. Several --teacher give a multi-scale model.')
     p.add_argument('--teacher', action='append', required=True, help=TEACHER_SPEC)
     p.add_argument('--data', default=None, help='MVTec AD root (the folder holding the category folders)')
     p.add_argument('--category', default=None, help='category under --data')
@@ -407,24 +426,26 @@ def _train_parser(sub):
 
 def _sweep_parser(sub):
     p = sub.add_parser('sweep', help='train and evaluate every category; spreads over GPUs under torchrun',
-                       description='Train, calibrate and evaluate every category (MVTec AD layout) with the given teachers, one run folder '
-                                   'per category; resumable as the same run (--redo redoes what another run left in --out); under torchrun '
-                                   'the jobs are spread over the processes.')
+                       description='Train, calibrate and evaluate every category (MVTec AD layout) with the given '
+                                   'teachers, one run folder per category; resumable as the same run (--redo redoes '
+                                   'what another run left in --out); under torchrun the jobs are spread over the '
+                                   'processes.')
     p.add_argument('--teacher', action='append', required=True, help=TEACHER_SPEC)
     p.add_argument('--data', required=True, help='the folder holding the category folders (MVTec AD root)')
     p.add_argument('--categories', nargs='+', default=['all'],
                    help='categories to run (default: all of MVTec AD found under --data)')
     p.add_argument('--out', required=True, help='the sweep folder (one run folder per category)')
     p.add_argument('--redo', action='store_true',
-                   help='redo the work in --out that was done for another run (other teachers, options or images); default: refuse')
+                   help='redo the work in --out that was done for another run (other teachers, options or images); '
+                        'default: refuse')
     _config_options(p, StudentConfig, STUDENT_OPTIONS); _val_fraction(p)
     _common(p); p.set_defaults(func=cmd_sweep)
 
 # %% ../nbs/08_cli.ipynb #5e6f7a85
 def _evaluate_parser(sub):
     p = sub.add_parser('evaluate', help='PRO-AUC, pixel and image ROC AUC on an MVTec AD category, as JSON',
-                       description='Evaluate a run on the test split of an MVTec AD category (maps upsampled to original resolution) '
-                                   'and print one JSON object.')
+                       description='Evaluate a run on the test split of an MVTec AD category (maps upsampled to '
+                                   'original resolution) and print one JSON object.')
     p.add_argument('--run', required=True, help='run folder written by train-students')
     p.add_argument('--data', required=True, help='MVTec AD root')
     p.add_argument('--category', required=True, help='category under --data')

@@ -4,29 +4,35 @@
 
 # %% ../nbs/09_core.ipynb #c0a1e005
 from __future__ import annotations
-import hashlib, math, numbers, os, tempfile
+import contextlib, hashlib, math, numbers, os, signal, tempfile, threading
 from pathlib import Path
 import torch
 
 # %% auto #0
 __all__ = ['SEED_LIMITS', 'IMAGE_SIDE_LIMITS', 'AMP_MODES', 'range_problem', 'check_value', 'physical_memory', 'check_limits',
-           'as_device', 'as_path', 'amp_dtype', 'autocast', 'grad_scaler', 'atomic_write', 'atomic_save',
-           'load_checkpoint', 'file_digest', 'check_writable', 'world', 'init_distributed', 'barrier']
+           'as_device', 'as_path', 'amp_dtype', 'autocast', 'grad_scaler', 'held_interrupt', 'atomic_write',
+           'atomic_save', 'load_checkpoint', 'file_digest', 'check_writable', 'world', 'init_distributed', 'barrier']
 
 # %% ../nbs/09_core.ipynb #c0a1e008
 def range_problem(value, lo=None, hi=None, why: str = '', open_lo: bool = False, open_hi: bool = False,
                   integer: bool = False) -> str|None:
-    "What is wrong with `value` for the range lo..hi (open ends if asked; a whole number if `integer`), as 'must be ...; got ...', or None."
+    """What is wrong with `value` for the range lo..hi, as 'must be ...; got ...', or None.
+
+    Open ends if asked; a whole number if `integer`."""
     kind = 'an integer' if integer else 'a number'
     if isinstance(value, bool) or not isinstance(value, numbers.Integral if integer else numbers.Real):
         return f"must be {kind}; got {value!r}"
-    if not isinstance(value, numbers.Integral) and not math.isfinite(value): return f"must be a finite number{': ' + why if why else ''}; got {value}"
-    ok = (lo is None or (value > lo if open_lo else value >= lo)) and (hi is None or (value < hi if open_hi else value <= hi))
+    if not isinstance(value, numbers.Integral) and not math.isfinite(value):
+        return f"must be a finite number{': ' + why if why else ''}; got {value}"
+    ok = ((lo is None or (value > lo if open_lo else value >= lo))
+          and (hi is None or (value < hi if open_hi else value <= hi)))
     if ok: return None
     below = lo is not None and not (value > lo if open_lo else value >= lo)     # name the bound that is crossed
-    rng = (f"greater than {lo}" if open_lo else f"at least {lo}") if below else (f"less than {hi}" if open_hi else f"at most {hi}")
+    rng = ((f"greater than {lo}" if open_lo else f"at least {lo}") if below
+           else (f"less than {hi}" if open_hi else f"at most {hi}"))
     return f"must be {rng}{': ' + why if why else ''}; got {value}"
 
+# %% ../nbs/09_core.ipynb #d4a23a2f
 def check_value(name: str, value, lo=None, hi=None, why: str = '', open_lo: bool = False, open_hi: bool = False,
                 integer: bool = False):
     "`value` if it lies in the range; else a ValueError that names `name`, the range and why."
@@ -34,6 +40,7 @@ def check_value(name: str, value, lo=None, hi=None, why: str = '', open_lo: bool
     if problem: raise ValueError(f"{name} {problem}.")
     return value
 
+# %% ../nbs/09_core.ipynb #488b2ba3
 def physical_memory() -> int:
     "This machine's memory in bytes, or 0 where the system does not say."
     try: return os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES')
@@ -45,7 +52,9 @@ SEED_LIMITS = (0, 2**63 - 1, 'a seed is a non-negative 64-bit integer')
 IMAGE_SIDE_LIMITS = (1, 8192, "MVTec AD's largest images are 1024 pixels")
 
 def check_limits(cfg) -> None:
-    "Check every field named in `cfg.LIMITS` (name: (lo, hi, why)); a field whose default is an int must be a whole number; lr > 0."
+    """Check every field named in `cfg.LIMITS` (name: (lo, hi, why)).
+
+    A field whose default is an int must be a whole number; lr > 0."""
     for name, (lo, hi, why) in cfg.LIMITS.items():
         check_value(name, getattr(cfg, name), lo, hi, why, open_lo=name == 'lr',
                     integer=type(getattr(type(cfg), name)) is int)
@@ -55,8 +64,9 @@ def check_limits(cfg) -> None:
 def as_device(device) -> torch.device:
     "`device` as a torch.device, or a ValueError that names it and what a device is."
     try: return torch.device(device)
-    except (RuntimeError, TypeError, ValueError): raise ValueError("device must be a torch device such as 'cpu', "
-                                                                   f"'cuda', 'cuda:1' or 'mps'; got {device!r}.") from None
+    except (RuntimeError, TypeError, ValueError):
+        raise ValueError("device must be a torch device such as 'cpu', 'cuda', 'cuda:1' or 'mps'; "
+                         f"got {device!r}.") from None
 
 def as_path(value, what: str) -> Path:
     "`value` (a str or path-like) as a Path, or a TypeError that names `what` was expected."
@@ -69,13 +79,18 @@ AMP_MODES = ('auto', 'off', 'bf16', 'fp16')
 def amp_dtype(device: str|torch.device, # where the networks run
               amp: bool|str = 'auto',   # 'auto', 'off', 'bf16', 'fp16', True (asked: also on a CPU) or False
              ) -> torch.dtype|None:     # the autocast dtype, or None for float32
-    "The 16-bit float type for mixed precision: bf16 on GPUs with bf16 tensor cores (compute capability >= 8.0), fp16 on older GPUs, none on a CPU unless asked."
+    """The 16-bit float type for mixed precision.
+
+    bf16 on GPUs with bf16 tensor cores (compute capability >= 8.0), fp16 on older GPUs, none on a CPU unless asked."""
     device = as_device(device)
     if amp is False or amp is None or amp == 'off': return None
     if amp == 'bf16': return torch.bfloat16
     if amp == 'fp16': return torch.float16
-    if not (amp is True or amp == 'auto'): raise ValueError(f"amp must be one of {AMP_MODES} (or True/False); got {amp!r}.")   # 1 is not True here
-    if device.type == 'cuda': return torch.bfloat16 if torch.cuda.get_device_capability(device) >= (8, 0) else torch.float16
+    # 1 is not True here
+    if not (amp is True or amp == 'auto'):
+        raise ValueError(f"amp must be one of {AMP_MODES} (or True/False); got {amp!r}.")
+    if device.type == 'cuda':
+        return torch.bfloat16 if torch.cuda.get_device_capability(device) >= (8, 0) else torch.float16
     return torch.bfloat16 if amp is True and device.type == 'cpu' else None
 
 def autocast(device: str|torch.device, dtype: torch.dtype|None):
@@ -87,15 +102,33 @@ def grad_scaler(device: str|torch.device, dtype: torch.dtype|None) -> torch.amp.
     return torch.amp.GradScaler(torch.device(device).type, enabled=dtype == torch.float16)
 
 # %% ../nbs/09_core.ipynb #c0a1e014
+@contextlib.contextmanager
+def held_interrupt():
+    """Hold a Ctrl-C that arrives inside the block until the block is done, then deliver it.
+
+    A checkpoint being written when the user presses Ctrl-C is finished first, so the interruption never leaves a
+    half-written file behind it (nor a torch error from inside `torch.save` in place of the usual KeyboardInterrupt)."""
+    if threading.current_thread() is not threading.main_thread(): yield; return   # signals reach the main thread only
+    held = []
+    previous = signal.signal(signal.SIGINT, lambda *a: held.append(a))
+    try: yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        # Python's own handler raises KeyboardInterrupt
+        if held and callable(previous): previous(*held[0])
+
 def atomic_write(path: str|Path, write):
-    "Call write(f) on a temporary file next to `path`, flush it to disk, then rename it into place with the usual permissions."
+    """Call write(f) on a temporary file next to `path`, flush it to disk, then rename it into place.
+
+    The file gets the usual permissions; a Ctrl-C meanwhile waits until the file is in place (`held_interrupt`)."""
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f'.{path.name}.', suffix='.tmp', dir=path.parent)
-    try:
-        with os.fdopen(fd, 'wb') as f: write(f); f.flush(); os.fsync(f.fileno())
-        umask = os.umask(0); os.umask(umask); os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException: Path(tmp).unlink(missing_ok=True); raise
+    with held_interrupt():
+        fd, tmp = tempfile.mkstemp(prefix=f'.{path.name}.', suffix='.tmp', dir=path.parent)
+        try:
+            with os.fdopen(fd, 'wb') as f: write(f); f.flush(); os.fsync(f.fileno())
+            umask = os.umask(0); os.umask(umask); os.chmod(tmp, 0o666 & ~umask)
+            os.replace(tmp, path)
+        except BaseException: Path(tmp).unlink(missing_ok=True); raise
     return path
 
 def atomic_save(obj, path: str|Path):
@@ -103,7 +136,9 @@ def atomic_save(obj, path: str|Path):
     return atomic_write(path, lambda f: torch.save(obj, f))
 
 def load_checkpoint(path: str|Path, fmt: str, what: str, map_location='cpu') -> dict:
-    "Read a checkpoint written with `atomic_save` and check its format: clear errors for missing, corrupt or foreign files."
+    """Read a checkpoint written with `atomic_save` and check its format.
+
+    Gives clear errors for missing, corrupt or foreign files."""
     path = as_path(path, f"The {what} checkpoint")
     if path.is_dir(): raise IsADirectoryError(f"The {what} checkpoint {path} is a folder; give the checkpoint file "
                                               "itself (a .pt file).")
@@ -131,7 +166,9 @@ def check_writable(folder: str|Path):
     try:
         folder.mkdir(parents=True, exist_ok=True)
         probe = folder / f'.write-test-{os.getpid()}'; probe.write_bytes(b''); probe.unlink()
-    except OSError as e: raise PermissionError(f"Cannot write to {folder} ({e.strerror or e}); choose a folder you can write to.") from None
+    except OSError as e:
+        raise PermissionError(f"Cannot write to {folder} ({e.strerror or e}); "
+                              "choose a folder you can write to.") from None
 
 # %% ../nbs/09_core.ipynb #c0a1e020
 def world() -> tuple[int, int]:
@@ -140,7 +177,9 @@ def world() -> tuple[int, int]:
     return (d.get_rank(), d.get_world_size()) if d.is_available() and d.is_initialized() else (0, 1)
 
 def init_distributed() -> torch.device|None:
-    "Under torchrun (WORLD_SIZE > 1): join the process group — NCCL on GPUs, gloo on CPUs — and return this process's device; else None."
+    """Under torchrun (WORLD_SIZE > 1): join the process group and return this process's device; else None.
+
+    The backend is NCCL on GPUs, gloo on CPUs."""
     if int(os.environ.get('WORLD_SIZE', '1')) <= 1: return None
     local = int(os.environ.get('LOCAL_RANK', '0'))
     if not torch.distributed.is_initialized():

@@ -22,7 +22,9 @@ RESNET18_MACS = 1.82e9    # multiply-adds of ResNet-18 on one 224 x 224 image (P
 BACKWARD = 2.0            # a backward pass costs about twice the forward pass
 
 def dense_macs_per_pixel(p: int) -> int:
-    "Multiply-adds per pixel of one dense network for receptive field p: the sum of k^2 c_in c_out over its convolutions."
+    """Multiply-adds per pixel of one dense network for receptive field p.
+
+    The sum of k^2 c_in c_out over its convolutions."""
     macs, c = 0, 3
     for kind, *a in ARCHITECTURES[p]:
         if kind == 'conv': macs += a[0] ** 2 * c * a[1]; c = a[1]
@@ -37,13 +39,16 @@ def patch_macs(p: int) -> int:
     return macs
 
 def padded_pixels(side: int, p: int) -> int:
-    "Pixels a dense network computes for a side x side image: the image plus its p - 1 pixels of context, to a multiple of the strides."
+    """Pixels a dense network computes for a side x side image.
+
+    The image plus its p - 1 pixels of context, to a multiple of the strides."""
     s = math.prod(a[0] for kind, *a in ARCHITECTURES[p] if kind == 'pool')
     return (-(-side // s) * s + p - 1) ** 2
 
 
 # %% ../nbs/07a_cost.ipynb #ec3e55f4
-# published dense peaks (FLOPs = 2 multiply-adds): fp32 (TF32 where the GPU has it, as PyTorch's convolutions use) and 16-bit
+# published dense peaks (FLOPs = 2 multiply-adds): fp32 (TF32 where the GPU has it, as PyTorch's convolutions use)
+# and 16-bit
 PEAK_TFLOPS = {
     'T4': dict(fp32=8.1, amp=65.0), 'L4': dict(fp32=60.0, amp=121.0), 'A100': dict(fp32=156.0, amp=312.0),
     'H100': dict(fp32=495.0, amp=989.0), 'H200': dict(fp32=495.0, amp=989.0)}
@@ -77,19 +82,20 @@ def measure_rate(device='cuda', amp: bool|str = 'auto', p: int = 33, side: int =
 #| export
 
 # %% ../nbs/07a_cost.ipynb #181dd3c5
-MVTEC_TRAIN_IMAGES = dict(bottle=209, cable=224, capsule=219, carpet=280, grid=264, hazelnut=391, leather=245,
-                          metal_nut=220,
-                          # MVTec AD paper, Table 1
-                          pill=267, screw=320, tile=230, toothbrush=60, transistor=213, wood=247, zipper=240)
-MVTEC_TEST_IMAGES = dict(bottle=83, cable=150, capsule=132, carpet=117, grid=78, hazelnut=110, leather=124,
-                         metal_nut=115,
-                         pill=167, screw=160, tile=117, toothbrush=42, transistor=100, wood=79, zipper=151)
-MVTEC_SIDE = dict(bottle=900, cable=1024, capsule=1000, carpet=1024, grid=1024, hazelnut=1024, leather=1024,
-                  metal_nut=700,
-                  pill=800, screw=1024, tile=840, toothbrush=1024, transistor=1024, wood=1024, zipper=1024)
+# MVTec AD paper, Table 1
+MVTEC_TRAIN_IMAGES = dict(bottle=209, cable=224, capsule=219, carpet=280, grid=264,
+                          hazelnut=391, leather=245, metal_nut=220, pill=267, screw=320,
+                          tile=230, toothbrush=60, transistor=213, wood=247, zipper=240)
+MVTEC_TEST_IMAGES = dict(bottle=83, cable=150, capsule=132, carpet=117, grid=78,
+                         hazelnut=110, leather=124, metal_nut=115, pill=167, screw=160,
+                         tile=117, toothbrush=42, transistor=100, wood=79, zipper=151)
+MVTEC_SIDE = dict(bottle=900, cable=1024, capsule=1000, carpet=1024, grid=1024,
+                  hazelnut=1024, leather=1024, metal_nut=700, pill=800, screw=1024,
+                  tile=840, toothbrush=1024, transistor=1024, wood=1024, zipper=1024)
 
 # %% ../nbs/07a_cost.ipynb #c0570009
-# what every run here does differently from the paper, whatever its budget (each is a named [R] constant where it is decided)
+# what every run here does differently from the paper, whatever its budget (each is a named [R] constant where it is
+# decided)
 RECONSTRUCTED = {
     'mvtec': "pre-training on Imagenette or your ImageNet folder, not ImageNet; P sees patches resized to "
              "P_INPUT_SIZE; the p = 17 and p = 33 "
@@ -107,15 +113,17 @@ MVTEC_BUDGETS = {   # named runs; every field not given is the paper's
     'paper': dict(),
     'one-category': dict(categories=('carpet',), why='one category (carpet) instead of 15'),
     'one-category-short': dict(categories=('carpet',), epochs=25, teacher_iterations=10_000,
-                               why='one category (carpet) instead of 15, 25 student epochs instead of 100, 10 000 teacher '
-                                   'iterations instead of 50 000'),
+                               why='one category (carpet) instead of 15, 25 student epochs instead of 100, '
+                                   '10 000 teacher iterations instead of 50 000'),
     'smoke': dict(categories=('bottle', 'grid'), image_size=64, M=2, epochs=1, teacher_iterations=2, teacher_batch=4,
                   why='a check of the full code path in minutes: two categories, 64-pixel images, two students, one '
                       'epoch, two teacher steps; its numbers mean nothing'),
 }
 
 def _plan(budgets: dict, budget: str, paper: dict, override: dict) -> dict:
-    "The paper's plan `paper` with the fields of `budgets[budget]` and then `override`; its `deviations` say what changed."
+    """The paper's plan `paper` with the fields of `budgets[budget]` and then `override`.
+
+    Its `deviations` say what changed."""
     if budget not in budgets: raise ValueError(f"budget must be one of {list(budgets)}; got {budget!r}.")
     b = dict(budgets[budget]); why = b.pop('why', None)
     plan = {**paper, 'budget': budget, **b, **override}
@@ -129,7 +137,8 @@ def plan_mvtec(budget: str = 'paper', **override) -> dict:
                                              patch_sizes=(17, 33, 65), M=3, epochs=100,
                                              batch_size=1, image_size=256, teacher_iterations=50_000, teacher_batch=64,
                                              val_fraction=VAL_FRACTION), override)
-    plan['train_images'] = {c: round(MVTEC_TRAIN_IMAGES.get(c, 200) * (1 - plan['val_fraction'])) for c in plan['categories']}
+    plan['train_images'] = {c: round(MVTEC_TRAIN_IMAGES.get(c, 200) * (1 - plan['val_fraction']))
+                            for c in plan['categories']}
     plan['val_images'] = {c: MVTEC_TRAIN_IMAGES.get(c, 200) - plan['train_images'][c] for c in plan['categories']}
     plan['test_images'] = {c: MVTEC_TEST_IMAGES.get(c, 100) for c in plan['categories']}
     plan['original_side'] = {c: MVTEC_SIDE.get(c, 1024) for c in plan['categories']}
@@ -150,10 +159,12 @@ def plan_oneclass(budget: str = 'paper', **override) -> dict:
     "The work of a one-class MNIST/CIFAR-10 run: the paper's, or a named budget (see `ONECLASS_BUDGETS`)."
     plan = _plan(ONECLASS_BUDGETS, budget, dict(experiment='oneclass', datasets=('MNIST', 'CIFAR-10'),
                                                 classes=tuple(range(10)), patch_sizes=(33,),
-                                                M=5, epochs=100, batch_size=64, image_size=32, teacher_iterations=50_000, teacher_batch=64,
+                                                M=5, epochs=100, batch_size=64, image_size=32,
+                                                teacher_iterations=50_000, teacher_batch=64,
                                                 val_fraction=0.1, test_limit=None), override)
     per_class = dict(MNIST=6000, **{'CIFAR-10': 5000})
-    plan['train_images'] = {f'{d}/{c}': round(per_class[d] * (1 - plan['val_fraction'])) for d in plan['datasets'] for c in plan['classes']}
+    plan['train_images'] = {f'{d}/{c}': round(per_class[d] * (1 - plan['val_fraction']))
+                            for d in plan['datasets'] for c in plan['classes']}
     plan['val_images'] = {k: per_class[k.split('/')[0]] - v for k, v in plan['train_images'].items()}
     plan['test_images'] = {k: 10_000 for k in plan['train_images']}
     plan['original_side'] = {k: 32 for k in plan['train_images']}
@@ -167,14 +178,18 @@ def estimate(plan: dict,              # from `plan_mvtec` or `plan_oneclass`
              rate: float|None = None, # measured multiply-adds per second on this machine (see `measure_rate`), if any
              amp: bool = True,        # mixed precision on the GPUs of the table
             ) -> dict:
-    "Multiply-adds of every stage of a run, its hours on this machine and on the usual GPUs, and the disk and memory it needs."
+    """Multiply-adds of every stage of a run, its hours on this machine and on the usual GPUs.
+
+    Also the disk and memory it needs."""
     P, M, side = plan['patch_sizes'], plan['M'], plan['image_size']
     # one dense forward pass, one image
     per_net = {p: dense_macs_per_pixel(p) * padded_pixels(side, p) for p in P}
-    teacher = sum(plan['teacher_iterations'] * plan['teacher_batch'] * (patch_macs(p) * (1 + BACKWARD) + RESNET18_MACS) for p in P)
+    teacher = sum(plan['teacher_iterations'] * plan['teacher_batch'] * (patch_macs(p) * (1 + BACKWARD) + RESNET18_MACS)
+                  for p in P)
     n_tr, n_va, n_te = (sum(plan[k].values()) for k in ('train_images', 'val_images', 'test_images'))
     stages = dict(teacher_pretraining=teacher,
-                  student_training=sum(n_tr * (per_net[p] * (1 + plan['epochs'] * (1 + M * (1 + BACKWARD)))) for p in P),
+                  student_training=sum(n_tr * (per_net[p] * (1 + plan['epochs'] * (1 + M * (1 + BACKWARD))))
+                                       for p in P),
                   calibration=sum(n_va * per_net[p] * (M + 1) for p in P),
                   evaluation=sum(n_te * per_net[p] * (M + 1) for p in P))
     total = sum(stages.values())
@@ -186,30 +201,36 @@ def estimate(plan: dict,              # from `plan_mvtec` or `plan_oneclass`
     n_runs = len(plan['train_images'])
     orig = max(plan['original_side'].values())
     disk = dict(models_gb=n_runs * models / 1e9,
-                maps_gb=sum(plan['test_images'].values()) * (len(P) + 1) * side * side * 4 / 1e9 + sum(plan['test_images'][k] * plan['original_side'][k] ** 2 for k in plan['test_images']) / 8 / 1e9,
+                maps_gb=(sum(plan['test_images'].values()) * (len(P) + 1) * side * side * 4 / 1e9
+                         + sum(plan['test_images'][k] * plan['original_side'][k] ** 2 for k in plan['test_images'])
+                         / 8 / 1e9),
                 data_gb=10.2 if plan['experiment'] == 'mvtec' else 0.4, imagenette_gb=0.7)
     ram = dict(training_gb=max(plan['train_images'].values()) * 3 * side * side * 4 / 1e9 + 1.5,
                evaluation_gb=max(plan['test_images'].values()) * orig * orig * 5 / 1e9 + 1.5,
                imagenette_decoded_gb=3.9)
     return dict(experiment=plan['experiment'], budget=plan['budget'], deviations=plan['deviations'],
-                reconstructed=RECONSTRUCTED.get(plan['experiment']), macs=stages, total_macs=total, hours=hours, rate_source=source,
-                amp=amp, disk=disk, ram=ram)
+                reconstructed=RECONSTRUCTED.get(plan['experiment']), macs=stages, total_macs=total, hours=hours,
+                rate_source=source, amp=amp, disk=disk, ram=ram)
 
 # %% ../nbs/07a_cost.ipynb #c0570010
 def cost_table(est: dict) -> str:
     "The estimate as Markdown, for the notebooks."
     what = {'mvtec': 'MVTec AD', 'oneclass': 'one-class MNIST and CIFAR-10'}[est['experiment']]
-    lines = [f"**{what}, budget `{est['budget']}`** — " + (f"shortened: {est['deviations']}." if est['deviations'] else "the paper's budget.") +
-             (" Like every run here it reconstructs what the paper does not give, or cannot be had: "
-              f"{est['reconstructed']}." if est.get('reconstructed') else ''), '',
-             '| stage | multiply-adds |', '|---|---|'] + [f"| {k.replace('_', ' ')} | {v:.2e} |" for k,
-                                                          v in est['macs'].items()] + \
+    lines = [f"**{what}, budget `{est['budget']}`** — "
+             + (f"shortened: {est['deviations']}." if est['deviations'] else "the paper's budget.")
+             + (" Like every run here it reconstructs what the paper does not give, or cannot be had: "
+                f"{est['reconstructed']}." if est.get('reconstructed') else ''), '',
+             '| stage | multiply-adds |', '|---|---|'] + \
+            [f"| {k.replace('_', ' ')} | {v:.2e} |" for k, v in est['macs'].items()] + \
             [f"| **total** | **{est['total_macs']:.2e}** |", '',
-             f"| GPU ({'mixed precision' if est['amp'] else 'fp32'}) | hours |", '|---|---|'] + \
-            [f"| {g} | {h:.1f} |" for g,
-             h in est['hours'].items()] + ['', f"Rates: {est['rate_source']}. Disk: about {sum(est['disk'].values()):.1f} GB "
-             f"(data {est['disk']['data_gb']:.1f}, Imagenette {est['disk']['imagenette_gb']:.1f}, models {est['disk']['models_gb']:.1f}, "
+             f"| GPU ({'mixed precision' if est['amp'] else 'float32, TF32 where the GPU has it'}) | hours |",
+             '|---|---|'] + \
+            [f"| {g} | {h:.1f} |" for g, h in est['hours'].items()] + \
+            ['', f"Rates: {est['rate_source']}. Disk: about {sum(est['disk'].values()):.1f} GB "
+             f"(data {est['disk']['data_gb']:.1f}, Imagenette {est['disk']['imagenette_gb']:.1f}, "
+             f"models {est['disk']['models_gb']:.1f}, "
              f"saved maps {est['disk']['maps_gb']:.1f}). Memory: about "
-             f"{est['ram']['training_gb']:.1f} GB for training, {est['ram']['evaluation_gb']:.1f} GB for evaluating a category, "
+             f"{est['ram']['training_gb']:.1f} GB for training, "
+             f"{est['ram']['evaluation_gb']:.1f} GB for evaluating a category, "
              f"{est['ram']['imagenette_decoded_gb']:.1f} GB more while pre-training teachers from decoded Imagenette."]
     return '\n'.join(lines)

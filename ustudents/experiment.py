@@ -15,7 +15,8 @@ from .teacher import PatchNetwork
 from .core import atomic_save, atomic_write, load_checkpoint, amp_dtype, check_value
 from .students import Students, StudentConfig, train_students
 from .score import Scale, UninformedStudents, calibrate, anomaly_map, save_model, load_model
-from .metrics import pixel_scores, pro_auc_of, pixel_auroc_of, image_auroc, image_score, FPR_LIMIT, MVTEC_IMAGE_SCORE
+from .metrics import (pixel_scores, pro_auc_of, pixel_auroc_of, image_auroc, image_score, FPR_LIMIT,
+                               MVTEC_IMAGE_SCORE)
 # the cost model lives in ustudents.cost; these names are imported here too, so that the old import paths keep working
 from .cost import (RECONSTRUCTED, plan_mvtec, plan_oneclass, estimate, cost_table, measure_rate, gpu_rates,
                             MVTEC_BUDGETS, ONECLASS_BUDGETS, dense_macs_per_pixel, patch_macs, padded_pixels)
@@ -45,7 +46,8 @@ def record_artefact(path: str|Path) -> Path:
 def artefact_ok(path: str|Path) -> bool:
     "True if `path` exists and is exactly the file recorded by `record_artefact`."
     path = Path(path); rec = _manifest(path.parent).get(path.name)
-    return rec is not None and path.is_file() and path.stat().st_size == rec['size'] and file_digest(path) == rec['sha256']
+    return (rec is not None and path.is_file() and path.stat().st_size == rec['size']
+            and file_digest(path) == rec['sha256'])
 
 def forget_artefact(path: str|Path):
     "Delete `path` and its manifest entry (to make it again)."
@@ -63,19 +65,24 @@ STATE_FORMAT = 'ustudents.train_state/2'
 def weights_digest(net: torch.nn.Module) -> str:
     "A short SHA-256 of a network's weights: the same for the same weights, whatever file they came from."
     h = hashlib.sha256()
-    for k, v in net.state_dict().items(): h.update(k.encode()); h.update(str(tuple(v.shape)).encode()); h.update(v.detach().cpu().float().contiguous().numpy().tobytes())
+    for k, v in net.state_dict().items():
+        h.update(k.encode()); h.update(str(tuple(v.shape)).encode())
+        h.update(v.detach().cpu().float().contiguous().numpy().tobytes())
     return h.hexdigest()[:16]
 
 def images_fingerprint(images) -> dict:
-    "What identifies a set of images: their resolved file paths and a digest of the files' contents (masks too), or a digest of the pixels of a tensor."
+    """What identifies a set of images.
+
+    Their resolved file paths and a digest of the files' contents (masks too), or a digest of the pixels of a tensor."""
     files = getattr(images, 'files', None)
     if files is not None:
         masks = [m for _, m, *_ in getattr(images, 'items', []) if m is not None]
         # an image changed in place changes the run
         h = hashlib.sha256(); [h.update(file_digest(f).encode()) for f in [*files, *masks]]
         return dict(files=[str(Path(f).resolve()) for f in files], pixels=h.hexdigest()[:16])
-    if isinstance(images, torch.Tensor): return dict(tensor=list(images.shape),
-                                                     sha256=hashlib.sha256(images.detach().cpu().contiguous().numpy().tobytes()).hexdigest()[:16])
+    if isinstance(images, torch.Tensor):
+        return dict(tensor=list(images.shape),
+                    sha256=hashlib.sha256(images.detach().cpu().contiguous().numpy().tobytes()).hexdigest()[:16])
     return dict(items=len(images))
 
 # %% ../nbs/07_experiment.ipynb #ad178ad0
@@ -88,7 +95,8 @@ def _first_difference(old: dict, new: dict, prefix: str = '') -> str|None:
         elif a != b:
             if isinstance(a, list) and isinstance(b, list) and k == 'files':
                 gone, added = sorted(set(a) - set(b)), sorted(set(b) - set(a))
-                return f"{prefix}{k}: {len(a)} files then, {len(b)} now" + (f"; {gone[0]} is gone" if gone else '') + (f"; {added[0]} is new" if added else '')
+                return (f"{prefix}{k}: {len(a)} files then, {len(b)} now"
+                        + (f"; {gone[0]} is gone" if gone else '') + (f"; {added[0]} is new" if added else ''))
             return f"{prefix}{k}: {str(a)[:80]} then, {str(b)[:80]} now"
     return None
 
@@ -96,20 +104,45 @@ def run_done(out: str|Path, teachers: list|None = None) -> bool:
     "True if the run folder holds a finished, intact model (trained from these `teachers`, if given)."
     out = Path(out)
     if not (artefact_ok(out / 'model.pt') and artefact_ok(out / 'run.json')): return False
-    return teachers is None or json.loads((out / 'run.json').read_text()).get('teachers') == [weights_digest(T) for T in teachers]
+    return teachers is None or (json.loads((out / 'run.json').read_text()).get('teachers')
+                                == [weights_digest(T) for T in teachers])
 
 # %% ../nbs/07_experiment.ipynb #e776458e
-def assemble_run(scales: list,               # one `Scale` per teacher: its teacher, trained students and descriptor statistics
+def assemble_run(scales: list,   # one `Scale` per teacher: its teacher, trained students and descriptor statistics
                  # validation images; the run folder; where and in which precision to calibrate
                  val_x, out: Path, device, amp,
                  record: dict,                # what the run was made of, saved with the model (and returned, completed)
                  num_workers: int = 0) -> tuple[UninformedStudents, dict]:
-    "Calibrate the model of `scales` on the validation images and save it into the run folder `out` with its record: the one way a run is put together."
+    """Calibrate the model of `scales` on the validation images and save it into the run folder `out` with its record.
+
+    The one way a run is put together."""
     model = calibrate(UninformedStudents(scales).to(device).eval(), val_x, num_workers=num_workers, amp=amp)
     info = dict(patch_sizes=model.patch_sizes, image_size=list(model.image_size), **record, n_val=len(val_x),
                 amp=str(amp_dtype(device, amp)).replace('torch.', ''))
     save_model(model, out / 'model.pt', extra=info); record_artefact(out / 'model.pt')
     return model, info
+
+# %% ../nbs/07_experiment.ipynb #761faeb6
+def _run_state(out: Path, spec: dict, resume: bool, overwrite: bool) -> tuple[list, dict|None, float]:
+    """The (done, current, seconds) of the run folder `out`.
+
+    The saved state of the same run if resuming, else a fresh start."""
+    state_file = out / 'train_state.pt'
+    if resume:
+        if not state_file.is_file():
+            finished = " (the run in it is finished)" if run_done(out) else ''
+            raise FileNotFoundError(f"Nothing to resume: {state_file} does not exist{finished}; "
+                                    "run without --resume to start.")
+        st = load_checkpoint(state_file, STATE_FORMAT, 'training state')
+        diff = _first_difference(st['spec'], spec)
+        if diff: raise ValueError(f"{state_file} belongs to another run ({diff}); resume with the same teachers, "
+                                  "images and options, or start a new run folder.")
+        return st['done'], st['current'], st.get('seconds', 0.0)
+    if state_file.exists() or (out / 'model.pt').exists():
+        if not overwrite: raise ValueError(f"{out} already holds a run; use --resume to continue it, --overwrite to "
+                                           "replace it, or choose another --out.")
+        for f in ('train_state.pt', 'model.pt', 'run.json'): forget_artefact(out / f)
+    return [], None, 0.0
 
 # %% ../nbs/07_experiment.ipynb #185f0423
 def train_run(teachers: list,               # pre-trained patch networks, one per receptive field
@@ -124,24 +157,14 @@ def train_run(teachers: list,               # pre-trained patch networks, one pe
               amp: bool|str = 'auto',       # mixed precision (see `amp_dtype`)
               num_workers: int = 0,
              ) -> UninformedStudents:
-    "Train and calibrate a model into the run folder `out`, checkpointing every epoch; resumable after any interruption."
+    """Train and calibrate a model into the run folder `out`, checkpointing every epoch.
+
+    Resumable after any interruption."""
     cfg.check(); out = Path(out); check_writable(out)
     state_file = out / 'train_state.pt'
     spec = dict(config=asdict(cfg), patch_sizes=[T.p for T in teachers], teachers=[weights_digest(T) for T in teachers],
                 train=images_fingerprint(train_ds), val=images_fingerprint(val_ds), meta=meta or {})
-    done, current, seconds = [], None, 0.0
-    if resume:
-        if not state_file.is_file():
-            raise FileNotFoundError(f"Nothing to resume: {state_file} does not exist" + (" (the run in it is finished)" if run_done(out) else '') + "; run without --resume to start.")
-        st = load_checkpoint(state_file, STATE_FORMAT, 'training state')
-        diff = _first_difference(st['spec'], spec)
-        if diff: raise ValueError(f"{state_file} belongs to another run ({diff}); resume with the same teachers, "
-                                  "images and options, or start a new run folder.")
-        done, current, seconds = st['done'], st['current'], st.get('seconds', 0.0)
-    elif state_file.exists() or (out / 'model.pt').exists():
-        if not overwrite: raise ValueError(f"{out} already holds a run; use --resume to continue it, --overwrite to "
-                                           "replace it, or choose another --out.")
-        for f in ('train_state.pt', 'model.pt', 'run.json'): forget_artefact(out / f)
+    done, current, seconds = _run_state(out, spec, resume, overwrite)
     if not isinstance(train_ds, torch.Tensor): train_ds = preload(train_ds, 'training images')
     if not isinstance(val_ds, torch.Tensor): val_ds = preload(val_ds, 'validation images')
     t0 = time.perf_counter()
@@ -159,9 +182,9 @@ def train_run(teachers: list,               # pre-trained patch networks, one pe
         st = Students(T.p, cfg.M, cfg.alignment, arch=T.arch); st.load_state_dict(S)
         scales.append(Scale(T, st, mu, sigma))
     seconds += time.perf_counter() - t0
-    model, info = assemble_run(scales, val_ds, out, device, amp, dict(student_config=asdict(cfg),
-                                                                      teachers=spec['teachers'], n_train=len(train_ds),
-                                                                     seconds_training=round(seconds, 1), **(meta or {})), num_workers)
+    record = dict(student_config=asdict(cfg), teachers=spec['teachers'], n_train=len(train_ds),
+                  seconds_training=round(seconds, 1), **(meta or {}))
+    model, info = assemble_run(scales, val_ds, out, device, amp, record, num_workers)
     write_json(out / 'run.json', info)
     state_file.unlink(missing_ok=True)
     return model
@@ -173,8 +196,10 @@ def load_run(out: str|Path) -> UninformedStudents:
     if out.is_file(): raise NotADirectoryError(f"{out} is a file; a run is the folder that holds model.pt and "
                                                f"run.json (here perhaps {out.parent}).")
     if not (out / 'model.pt').is_file():
-        hint = ' (training was interrupted: continue it with train-students --resume)' if (out / 'train_state.pt').exists() else ''
-        raise FileNotFoundError(f"{out / 'model.pt'} does not exist{hint}; train a run with `ustudents train-students --out {out}`.")
+        hint = (' (training was interrupted: continue it with train-students --resume)'
+                if (out / 'train_state.pt').exists() else '')
+        raise FileNotFoundError(f"{out / 'model.pt'} does not exist{hint}; train a run with "
+                                f"`ustudents train-students --out {out}`.")
     if (out / MANIFEST).is_file() and not artefact_ok(out / 'model.pt'):
         raise ValueError(f"{out / 'model.pt'} is not the file its run recorded (truncated or changed); train the run "
                          "again (--overwrite).")
@@ -185,7 +210,9 @@ def run_metrics(maps: dict,   # {'17': (N, h, w) maps, ..., 'combined': ...}, at
                 masks: list,  # (H, W) bool ground truth per test image, at the original resolution
                 labels: list, # 1 for a defective image, 0 for a good one
                ) -> dict:
-    "PRO-AUC, pixel and image ROC AUC of every set of maps, at the masks' resolution: the table of one category, from its maps alone."
+    """PRO-AUC, pixel and image ROC AUC of every set of maps, at the masks' resolution.
+
+    The table of one category, from its maps alone."""
     res = dict(n_test=len(masks), n_defective=int(sum(labels)), protocol='maps upsampled to original resolution',
                fpr_limit=FPR_LIMIT)
     sizes = [np.asarray(m).shape for m in masks]
@@ -220,7 +247,9 @@ def load_maps(path: str|Path) -> tuple[dict, list, list]:
 def evaluate_run(model: UninformedStudents, test_ds: MVTecAD, batch_size: int = 8, progress: bool = False,
                  # the metrics, and dict(maps, masks, labels)
                  amp: bool|str = 'auto', tile: int|None = None) -> tuple[dict, dict]:
-    "PRO-AUC, pixel and image ROC AUC per scale and combined at original resolution, plus timing; and the maps at the model's resolution."
+    """PRO-AUC, pixel and image ROC AUC per scale and combined at original resolution, plus timing.
+
+    Also returns the maps at the model's resolution."""
     from tqdm.auto import tqdm
     check_value('batch_size', batch_size, 1)
     n, (H, W) = len(test_ds), model.image_size
@@ -242,7 +271,9 @@ def evaluate_run(model: UninformedStudents, test_ds: MVTecAD, batch_size: int = 
 
 # %% ../nbs/07_experiment.ipynb #e6f6d296
 class LocalStatistics:
-    "A non-learned baseline: a Gaussian on local means and standard deviations, fitted on anomaly-free images; score = Mahalanobis distance."
+    """A non-learned baseline: a Gaussian on local means and standard deviations, fitted on anomaly-free images.
+
+    Score = Mahalanobis distance."""
     def __init__(self, windows: tuple = (5, 11)): self.windows = windows
 
     def describe(self, x: torch.Tensor) -> torch.Tensor:   # (B, 3, H, W) -> (B, 6 * len(windows), H, W)
@@ -282,13 +313,15 @@ def nearest_neighbour_score(train: torch.Tensor,  # (N, C, H, W) anomaly-free tr
     return torch.cat([torch.cdist(b[i:i + chunk], a).min(1).values for i in range(0, len(b), chunk)]).numpy()
 
 # %% ../nbs/07_experiment.ipynb #dbfb0997
-def compare_teachers(candidates: dict,            # {name: {p: PatchNetwork}}: the teachers to compare, one per receptive field
+def compare_teachers(candidates: dict,  # {name: {p: PatchNetwork}}: the teachers to compare, one per receptive field
                      textures: tuple = REAL_TEXTURES,
                      cfg: StudentConfig = StudentConfig(M=3, epochs=40, batch_size=4, lr=1e-3, image_size=64),
                      patch_sizes: tuple = (17, 33), # the scales the students use (and their combination)
                      n_train: int = 40, n_test_good: int = 8, n_per_defect: int = 4, crop: int = 128,
                      device='cpu', seed: int = 0, progress: bool = False) -> dict:
-    "PRO-AUC per texture of the same students trained with each candidate teacher, and of the `LocalStatistics` baseline."
+    """PRO-AUC per texture of the same students trained with each candidate teacher.
+
+    Also the PRO-AUC of the `LocalStatistics` baseline."""
     res = {}
     with tempfile.TemporaryDirectory() as d:
         for texture in textures:
@@ -298,7 +331,8 @@ def compare_teachers(candidates: dict,            # {name: {p: PatchNetwork}}: t
                                                                                                   'test'))
             train_x, val_x, test_x = preload(tr), preload(va), preload(te)
             masks = [te.original_mask(i).numpy() for i in range(len(te))]
-            res[texture] = {'local statistics': float(pro_auc_of(pixel_scores(LocalStatistics().fit(train_x, val_x)(test_x), masks, upsample=True)))}
+            res[texture] = {'local statistics': float(pro_auc_of(
+                pixel_scores(LocalStatistics().fit(train_x, val_x)(test_x), masks, upsample=True)))}
             for name, teachers in candidates.items():
                 torch.manual_seed(seed)
                 model = train_run([teachers[p] for p in patch_sizes], train_x, val_x, cfg,
@@ -310,7 +344,8 @@ def compare_teachers(candidates: dict,            # {name: {p: PatchNetwork}}: t
 # %% ../nbs/07_experiment.ipynb #9aaeb0bc
 STUDENT_FORMAT = 'ustudents.student/1'
 
-# StudentConfig field: (its command-line option, help, the paper's value or None); type, default, limits: StudentConfig's
+# StudentConfig field: (its command-line option, help, the paper's value or None);
+# type, default, limits: StudentConfig's
 STUDENT_OPTIONS = dict(
     M=('--students', 'M, students per teacher; 5 on MNIST and CIFAR-10 in the paper', 3),
     epochs=('--epochs', 'passes over the training images', 100),
@@ -322,7 +357,8 @@ STUDENT_OPTIONS = dict(
                "descriptor alignment: patch (the p x p patch centred on each pixel) or effective (the centre of the "
                               "network's effective receptive field on each pixel)", 'patch'))
 
-# TeacherConfig field: (its command-line option, help, the paper's value or None); type, default, limits: TeacherConfig's
+# TeacherConfig field: (its command-line option, help, the paper's value or None);
+# type, default, limits: TeacherConfig's
 TEACHER_OPTIONS = dict(
     p=('--patch-size', 'receptive field p', None),
     p_network=('--p-network', "P's architecture: resnet18 (its ImageNet weights download) or efficientnet_lite0 "
@@ -351,14 +387,18 @@ OPTION_OF = {**{f: o for f, (o, *_) in STUDENT_OPTIONS.items()},
 
 # %% ../nbs/07_experiment.ipynb #d92d24e1
 def _named(diff: str) -> str:
-    "A difference as `_first_difference` words it, with the option that sets it: 'config.epochs: 5 then, 6 now' -> '--epochs (config.epochs): ...'."
+    """A difference as `_first_difference` words it, with the option that sets it.
+
+    E.g. 'config.epochs: 5 then, 6 now' -> '--epochs (config.epochs): ...'."""
     head, _, rest = diff.partition(':'); parts = head.split('.')
     field = parts[1] if parts[0] in ('config', 'student_config') and len(parts) > 1 else parts[0]
     option = OPTION_OF.get(field)
     return f"{option} ({head}):{rest}" if option else diff
 
 def _stale(path: Path, old: dict, new: dict, redo: bool) -> bool:
-    "Whether the work in `path` (made for `old`) must be redone for `new`: False if they agree; True if not and `redo`; else an error naming the difference."
+    """Whether the work in `path` (made for `old`) must be redone for `new`.
+
+    False if they agree; True if not and `redo`; else an error naming the difference."""
     diff = _first_difference(old, new)
     if diff and not redo:
         raise ValueError(f"{path} belongs to another run ({_named(diff)}); rerun with --redo (redo=True) to redo what "
@@ -367,12 +407,14 @@ def _stale(path: Path, old: dict, new: dict, redo: bool) -> bool:
 
 # %% ../nbs/07_experiment.ipynb #0b7e0a03
 def _student_spec(teacher_digest: str, train_fp: dict, cfg: StudentConfig, k: int) -> dict:
-    "What a student's file was made from: its configuration, its teacher, its training images and its place in the ensemble."
+    """What a student's file was made from: its configuration, teacher, training images and place in the ensemble."""
     return dict(config=asdict(cfg), teacher=teacher_digest, train=train_fp, student=k)
 
 def student_job(teacher: PatchNetwork, train_x: torch.Tensor, cfg: StudentConfig, k: int, folder: str|Path,
                 device='cpu', amp: bool|str = 'auto', progress: bool = False, redo: bool = False) -> Path:
-    "Train student k of the ensemble alone into `folder`/student.pt, checkpointed every epoch; nothing to do if it is there, intact and of this run."
+    """Train student k of the ensemble alone into `folder`/student.pt, checkpointed every epoch.
+
+    Nothing to do if it is there, intact and of this run."""
     folder = Path(folder); f, state = folder / 'student.pt', folder / 'student_state.pt'
     spec = _student_spec(weights_digest(teacher), images_fingerprint(train_x), cfg, k)
     if artefact_ok(f):
@@ -398,9 +440,12 @@ def student_job(teacher: PatchNetwork, train_x: torch.Tensor, cfg: StudentConfig
 def category_job(teachers: list, val_x: torch.Tensor, test_ds, cfg: StudentConfig, folder: str|Path, device='cpu',
                  amp: bool|str = 'auto',
                  meta: dict|None = None, redo: bool = False) -> dict:
-    "Assemble a category's model from its students' files, calibrate, save and evaluate it into `folder`; its results (read back if done for this run)."
+    """Assemble a category's model from its students' files, calibrate, save and evaluate it into `folder`.
+
+    Returns its results (read back if done for this run)."""
     folder = Path(folder)
-    files = {f'p{T.p}_s{k}': folder / 'students' / f'p{T.p}_s{k}' / 'student.pt' for T in teachers for k in range(cfg.M)}
+    files = {f'p{T.p}_s{k}': folder / 'students' / f'p{T.p}_s{k}' / 'student.pt'
+             for T in teachers for k in range(cfg.M)}
     spec = dict(student_config=asdict(cfg), teachers=[weights_digest(T) for T in teachers],
                 val=images_fingerprint(val_x), test=images_fingerprint(test_ds),
                 students={k: file_digest(f) for k, f in files.items()}, **(meta or {}))
@@ -426,7 +471,9 @@ def category_job(teachers: list, val_x: torch.Tensor, test_ds, cfg: StudentConfi
 
 # %% ../nbs/07_experiment.ipynb #0b7e0a07
 def _refuse_other_runs(teachers: list, categories: list, load, cfg: StudentConfig, out: Path, meta):
-    "Compare every student and category already in `out` with what this sweep would make of it; an error naming each difference, or nothing."
+    """Compare every student and category already in `out` with what this sweep would make of it.
+
+    An error naming each difference, or nothing."""
     found, digests = [], {T.p: weights_digest(T) for T in teachers}
     for cat in categories:
         if not (out / cat).exists(): continue
@@ -434,8 +481,8 @@ def _refuse_other_runs(teachers: list, categories: list, load, cfg: StudentConfi
         for T in teachers:
             for k in range(cfg.M):
                 folder = out / cat / 'students' / f'p{T.p}_s{k}'; spec = _student_spec(digests[T.p], train_fp, cfg, k)
-                for f, fmt, what in ((folder / 'student.pt', STUDENT_FORMAT, 'student'), (folder / 'student_state.pt',
-                                                                                          STATE_FORMAT, 'student state')):
+                for f, fmt, what in ((folder / 'student.pt', STUDENT_FORMAT, 'student'),
+                                     (folder / 'student_state.pt', STATE_FORMAT, 'student state')):
                     if f.is_file() and (what != 'student' or artefact_ok(f)):
                         d = _first_difference(load_checkpoint(f, fmt, what)['spec'], spec)
                         if d: found.append(f"{f} ({_named(d)})")
@@ -446,8 +493,10 @@ def _refuse_other_runs(teachers: list, categories: list, load, cfg: StudentConfi
                         test=images_fingerprint(load(cat)[2]), **meta(cat))
             d = _first_difference({k: done.get(k) for k in want}, want)
             if d: found.append(f"{out / cat / 'run.json'} ({_named(d)})")
-    if found: raise ValueError(f"{out} holds another run: {len(found)} saved file(s) differ from this sweep, first {found[0]}; "
-                               "rerun with --redo (redo=True) to redo what changed, or choose another --out. Nothing was trained.")
+    if found:
+        raise ValueError(f"{out} holds another run: {len(found)} saved file(s) differ from this sweep, "
+                         f"first {found[0]}; rerun with --redo (redo=True) to redo what changed, or choose another "
+                         "--out. Nothing was trained.")
 
 # %% ../nbs/07_experiment.ipynb #6cb6a8a1
 def sweep(teachers: list,            # one pre-trained teacher per receptive field
@@ -459,7 +508,9 @@ def sweep(teachers: list,            # one pre-trained teacher per receptive fie
           # redo the work in `out` that was done for another run (else: refuse, naming the difference)
           redo: bool = False,
          ) -> dict:                  # {category: results}
-    "Train, calibrate and evaluate every category, spreading the jobs over the processes of a torchrun launch; resumable, and only as the same run."
+    """Train, calibrate and evaluate every category, spreading the jobs over the processes of a torchrun launch.
+
+    Resumable, and only as the same run."""
     cfg.check(); out = Path(out); rank, n = world()
     data = {}
     def load(cat):
@@ -498,10 +549,13 @@ def machine() -> dict:
                 threads=torch.get_num_threads(), torch=torch.__version__, python=platform.python_version())
 
 def run_record(plan: dict, results: dict, seconds: float, **extra) -> dict:
-    "The record an experiment writes: its plan and deviations, the machine, the date, the accumulated seconds and the results."
+    """The record an experiment writes.
+
+    Its plan and deviations, the machine, the date, the accumulated seconds and the results."""
     return dict(plan={k: v for k, v in plan.items() if k not in ('train_images', 'val_images', 'test_images',
                                                                  'original_side')},
-                budget=plan['budget'], deviates_from_paper='; '.join(filter(None, [plan['deviations'],
-                                                                                   RECONSTRUCTED.get(plan['experiment'])])) or None,
+                budget=plan['budget'],
+                deviates_from_paper='; '.join(filter(None, [plan['deviations'],
+                                                            RECONSTRUCTED.get(plan['experiment'])])) or None,
                 date=str(datetime.date.today()), **machine(),
                 seconds=round(seconds, 1), **extra, results=results)

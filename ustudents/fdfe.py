@@ -45,14 +45,16 @@ def patch_layers(patch_net: nn.Module # an `nn.Sequential`, or a module whose `.
     layers = [l for l in seq if not isinstance(l, nn.Flatten)]
     for i, l in enumerate(layers):
         if isinstance(l, nn.Conv2d):
-            if _pair(l.stride) != (1, 1) or _pair(l.dilation) != (1, 1) or l.padding not in (0, (0, 0),
-                                                                                             'valid') or l.groups != 1:
-                raise ValueError(f"Layer {i} ({l}) must be a stride-1, undilated, unpadded, ungrouped convolution for FDFE.")
+            if (_pair(l.stride) != (1, 1) or _pair(l.dilation) != (1, 1) or l.padding not in (0, (0, 0), 'valid')
+                    or l.groups != 1):
+                raise ValueError(f"Layer {i} ({l}) must be a stride-1, undilated, unpadded, ungrouped "
+                                 "convolution for FDFE.")
         elif isinstance(l, _POOLS):
             k, s = _pair(l.kernel_size), _pair(l.stride if l.stride is not None else l.kernel_size)
-            if k != s or k[0] != k[1] or _pair(l.padding) != (0, 0) or getattr(l, 'ceil_mode',
-                                                                               False) or _pair(getattr(l, 'dilation', 1)) != (1, 1):
-                raise ValueError(f"Layer {i} ({l}) must be an s x s pooling with stride s, no padding, floor mode, for FDFE.")
+            if (k != s or k[0] != k[1] or _pair(l.padding) != (0, 0) or getattr(l, 'ceil_mode', False)
+                    or _pair(getattr(l, 'dilation', 1)) != (1, 1)):
+                raise ValueError(f"Layer {i} ({l}) must be an s x s pooling with stride s, no padding, "
+                                 "floor mode, for FDFE.")
         elif not isinstance(l, _ACTIVATIONS):
             raise ValueError(f"Layer {i} ({type(l).__name__}) is not a convolution, an element-wise activation or a "
                              "pooling; FDFE cannot make it dense.")
@@ -115,7 +117,8 @@ CHANNELS_LAST = True   # run the layers on channels-last activations: same resul
 
 class DenseNetwork(nn.Module):
     "The dense version of a patch network: a d-vector for every pixel, exactly as the patch network would give it."
-    def __init__(self, patch_net: nn.Module,   # a patch network made of convolutions, activations and s x s/stride-s pooling
+    def __init__(self,
+                 patch_net: nn.Module,   # a patch network made of convolutions, activations and s x s/stride-s pooling
                  p: int|None = None,           # its patch size; default `patch_net.p`
                  alignment: str = DEFAULT_ALIGNMENT): # 'patch' (paper) or 'effective'
         super().__init__()
@@ -141,7 +144,8 @@ class DenseNetwork(nn.Module):
         if pad: Ho, Wo, (a, b) = H, W, (t, p - 1 - t)                   # zero context around the image
         else:
             Ho, Wo, (a, b) = H - p + 1, W - p + 1, (0, 0)
-            if Ho < 1 or Wo < 1: raise ValueError(f"pad=False needs inputs of at least {p}x{p} (the patch size); got {H}x{W}.")
+            if Ho < 1 or Wo < 1:
+                raise ValueError(f"pad=False needs inputs of at least {p}x{p} (the patch size); got {H}x{W}.")
         Hs, Ws = -(-Ho // S) * S, -(-Wo // S) * S                         # next multiples of S
         x = F.pad(x, (a, b + Ws - Wo, a, b + Hs - Ho))                     # (B, C, Hs+p-1, Ws+p-1)
         if CHANNELS_LAST: x = x.contiguous(memory_format=torch.channels_last)

@@ -41,7 +41,9 @@ def upsample_map(m, shape) -> np.ndarray:
 # %% ../nbs/05_metrics.ipynb #b85df290
 @dataclass
 class PixelScores:
-    "The scores of one evaluation split by the ground truth: all the pixel metrics need. The metrics reorder the arrays in place."
+    """The scores of one evaluation split by the ground truth: all the pixel metrics need.
+
+    The metrics reorder the arrays in place."""
     neg: np.ndarray      # (N_free,) scores of defect-free pixels
     pos: np.ndarray      # (N_defect,) scores of defect pixels
     region: np.ndarray   # (N_defect,) int32: the connected region (1..K) of each defect pixel
@@ -88,7 +90,9 @@ def pixel_scores(maps,                  # anomaly maps: (N, h, w) array or tenso
 
 # %% ../nbs/05_metrics.ipynb #677cd125
 def _curve_chunks(neg, pos, w, n_neg: int, x_limit: float|None = None, chunk: int = 1 << 20):
-    "(x, y, t) chunks for falling thresholds t: x = share of negatives, y = summed weight `w` of positives, at or above t."
+    """(x, y, t) chunks for falling thresholds t.
+
+    x = share of negatives, y = summed weight `w` of positives, at or above t."""
     # only scores >= the k-th highest negative reach the curve up to x_limit (and one point past it)
     if x_limit is not None and x_limit < 1:
         k = int(np.floor(x_limit * n_neg)) + 1
@@ -155,7 +159,8 @@ def pro_auc(maps, masks, fpr_limit: float = FPR_LIMIT, upsample: bool = False) -
 IMAGE_SCORES = ('max', 'mean', 'topk')
 # the image score of the one-class protocol [R: fixed by argument before any test: another digit differs everywhere]
 IMAGE_SCORE = 'mean'
-# the image score on MVTec AD [R: the paper reports no image-level result; defects are local, an image is as anomalous as its worst spot]
+# the image score on MVTec AD [R: the paper reports no image-level result; defects are local, an image is as
+# anomalous as its worst spot]
 MVTEC_IMAGE_SCORE = 'max'
 
 def image_score(maps,                    # (N, H, W) maps, or a list of (H, W)
@@ -199,11 +204,13 @@ def image_auroc(scores, # (N,) one score per image
                ) -> float:
     "Image-level ROC AUC."
     return _auroc(np.asarray(scores.detach().cpu() if isinstance(scores, torch.Tensor) else scores).ravel(),
-                  np.asarray(labels.detach().cpu() if isinstance(labels, torch.Tensor) else labels).ravel(), 'image_auroc')
+                  np.asarray(labels.detach().cpu() if isinstance(labels, torch.Tensor) else labels).ravel(),
+                  'image_auroc')
 
 def pixel_auroc_of(ps: PixelScores) -> float:
     "Pixel ROC AUC of pixel scores from `pixel_scores`."
-    if not len(ps.pos): raise ValueError("pixel_auroc: ROC AUC needs both normal and anomalous pixels; the masks are empty.")
+    if not len(ps.pos):
+        raise ValueError("pixel_auroc: ROC AUC needs both normal and anomalous pixels; the masks are empty.")
     return _mann_whitney(ps.neg, ps.pos)
 
 def pixel_auroc(maps, masks, upsample: bool = False) -> float:
@@ -212,7 +219,9 @@ def pixel_auroc(maps, masks, upsample: bool = False) -> float:
 
 # %% ../nbs/05_metrics.ipynb #9c89ce1a
 def pro_points(ps: PixelScores, n: int = 2000) -> tuple[np.ndarray, np.ndarray]:
-    "The exact PRO curve at about `n` thresholds spread over the scores' quantiles, from (0, 0) to (1, 1): for drawing, in bounded memory."
+    """The exact PRO curve at about `n` thresholds spread over the scores' quantiles, from (0, 0) to (1, 1).
+
+    For drawing, in bounded memory."""
     if ps.n_regions == 0: raise ValueError("The masks hold no defect region: PRO needs at least one defective pixel.")
     w = 1.0 / (ps.n_regions * np.bincount(ps.region, minlength=ps.n_regions + 1)[ps.region])
     ps.neg.sort(); order = np.argsort(ps.pos, kind='stable'); pos = ps.pos[order]
@@ -224,7 +233,9 @@ def pro_points(ps: PixelScores, n: int = 2000) -> tuple[np.ndarray, np.ndarray]:
 
 def plot_pro_curve(maps, masks, fpr_limit: float = FPR_LIMIT, ax=None, label: str|None = None, shade: bool = True,
                    upsample: bool = False):
-    "Plot the PRO curve of `maps` against `masks` (exact at 2 000 thresholds), shading the area up to `fpr_limit`; return the axes."
+    """Plot the PRO curve of `maps` against `masks` (exact at 2 000 thresholds), shading the area up to `fpr_limit`.
+
+    Returns the axes."""
     import matplotlib.pyplot as plt
     ps = pixel_scores(maps, masks, upsample)
     auc = pro_auc_of(ps, fpr_limit)                           # exact, from every distinct score

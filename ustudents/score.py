@@ -207,8 +207,9 @@ def save_model(model: UninformedStudents, path: str|Path, extra: dict|None = Non
 
 def build_model(config: dict) -> UninformedStudents:
     "An untrained model with the structure `config` describes (see `UninformedStudents.config`)."
-    scales = [Scale(patch_network(c['p'], **c.get('arch', {})), Students(c['p'], c['M'], c['alignment'],
-                                                                         arch=c.get('arch')), torch.zeros(D_DESCRIPTOR), torch.ones(D_DESCRIPTOR))
+    scales = [Scale(patch_network(c['p'], **c.get('arch', {})),
+                    Students(c['p'], c['M'], c['alignment'], arch=c.get('arch')),
+                    torch.zeros(D_DESCRIPTOR), torch.ones(D_DESCRIPTOR))
               for c in config['scales']]
     return UninformedStudents(scales, config.get('image_size'))
 
@@ -231,7 +232,9 @@ def load_model(path: str|Path, map_location='cpu') -> UninformedStudents:
 
 # %% ../nbs/04_score.ipynb #5ae97701
 def compile_networks(model: UninformedStudents, **kwargs) -> UninformedStudents:
-    "Compile the dense teacher and students of every scale with `torch.compile(**kwargs)`, in place; the weights stay shared."
+    """Compile the dense teacher and students of every scale with `torch.compile(**kwargs)`, in place.
+
+    The weights stay shared."""
     for s in model.scales:
         s._T[0] = torch.compile(s._T[0], **kwargs)
         s.students.dense = [torch.compile(d, **kwargs) for d in s.students.dense]

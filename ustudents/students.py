@@ -11,7 +11,8 @@ import torch.nn as nn
 from .fdfe import dense_network, DEFAULT_ALIGNMENT, ALIGNMENTS
 from .data import batches
 from .teacher import patch_network, PatchNetwork
-from .core import amp_dtype, autocast, grad_scaler, check_value, check_limits, as_device, SEED_LIMITS, IMAGE_SIDE_LIMITS
+from .core import (amp_dtype, autocast, grad_scaler, check_value, check_limits, as_device,
+    SEED_LIMITS, IMAGE_SIDE_LIMITS)
 
 # %% auto #0
 __all__ = ['M_LIMITS', 'descriptor_stats', 'Students', 'normalise', 'student_loss', 'StudentConfig', 'student_step',
@@ -25,7 +26,9 @@ def descriptor_stats(teacher: nn.Module,  # the dense teacher T
                      device: str|torch.device = 'cpu',
                      num_workers: int = 0,  # processes loading a dataset's images
                     ) -> tuple[torch.Tensor, torch.Tensor]:  # mu (d,), sigma (d,)
-    "Per-component mean and standard deviation of the teacher's dense descriptors over all training pixels, in one pass."
+    """Per-component mean and standard deviation of the teacher's dense descriptors over all training pixels.
+
+    Computed in one pass."""
     n, mean, m2 = 0, None, None
     for x in batches(images, batch_size, num_workers=num_workers):
         y = teacher(x.to(device)).double()                              # (B, d, H, W)
@@ -115,7 +118,9 @@ def student_step(T: nn.Module,              # the dense teacher, in eval mode
                  mu: torch.Tensor, sigma: torch.Tensor,  # the teacher's descriptor statistics, (d,)
                  dtype: torch.dtype|None = None,         # autocast dtype (`amp_dtype`), None for float32
                 ) -> torch.Tensor:          # each student's loss on this batch, (len(students),), on the device
-    "One step of every student on one batch: L(S_i) against the teacher's normalised descriptors, then each student's update."
+    """One step of every student on one batch.
+
+    L(S_i) against the teacher's normalised descriptors, then each student's update."""
     with torch.no_grad(), autocast(x.device, dtype): target = normalise(T(x).float(), mu, sigma)   # (B, d, H, W)
     losses = []
     for d, opt, sc in zip(students, opts, scalers):
@@ -125,6 +130,23 @@ def student_step(T: nn.Module,              # the dense teacher, in eval mode
         # stays on the device: no sync per step
         losses.append(loss.detach())
     return torch.stack(losses)
+
+# %% ../nbs/03_students.ipynb #7e1c7c23
+def _resume_students(resume: dict|None, S: 'Students', opts: list, scalers: list, g: torch.Generator,
+                     device: torch.device) -> tuple[int, list]:
+    "Load a state from `on_epoch` into the students, optimisers, scalers and generator: (its epoch, its history)."
+    start, history = 0, []
+    if resume is not None:
+        S.load_state_dict(resume['students'])
+        for o, st in zip(opts, resume['optimizers']): o.load_state_dict(st)
+        for sc, st in zip(scalers, resume.get('scalers', [])): sc.load_state_dict(st)
+        g.set_state(resume['generator']); start, history = resume['epoch'], list(resume['history'])
+    S.to(device).train()
+    for o in opts:   # optimiser state follows the parameters' device
+        for st in o.state.values():
+            for k, v in st.items():
+                if isinstance(v, torch.Tensor) and k != 'step': st[k] = v.to(device)
+    return start, history
 
 # %% ../nbs/03_students.ipynb #29201074
 def train_students(teacher: PatchNetwork,  # the pre-trained patch network T-hat
@@ -142,7 +164,7 @@ def train_students(teacher: PatchNetwork,  # the pre-trained patch network T-hat
                    which: list[int]|None = None,
                   # students, mu, sigma, per-epoch losses (one per trained student)
                   ) -> tuple[Students, torch.Tensor, torch.Tensor, list[list[float]]]:
-    "Train an ensemble of students to regress the teacher's normalised dense descriptors."
+    "Train an ensemble of students to regress the teacher's normalised dense descriptors; resumable after any epoch."
     from tqdm.auto import tqdm
     cfg.check()
     device = as_device(device)
@@ -154,21 +176,12 @@ def train_students(teacher: PatchNetwork,  # the pre-trained patch network T-hat
     mu, sigma = mu.to(device), sigma.to(device)
     S = Students(teacher.p, cfg.M, cfg.alignment, seed=cfg.seed, arch=teacher.arch)
     which = list(range(cfg.M)) if which is None else list(which)
-    if not which or any(not 0 <= k < cfg.M for k in which): raise ValueError(f"which must name students among 0..{cfg.M - 1}; got {which}.")
+    if not which or any(not 0 <= k < cfg.M for k in which):
+        raise ValueError(f"which must name students among 0..{cfg.M - 1}; got {which}.")
     opts = [torch.optim.Adam(S.nets[k].parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay) for k in which]
     dtype = amp_dtype(device, amp); scalers = [grad_scaler(device, dtype) for _ in which]
     g = torch.Generator().manual_seed(cfg.seed)
-    history, start = [], 0
-    if resume is not None:
-        S.load_state_dict(resume['students'])
-        for o, st in zip(opts, resume['optimizers']): o.load_state_dict(st)
-        for sc, st in zip(scalers, resume.get('scalers', [])): sc.load_state_dict(st)
-        g.set_state(resume['generator']); history, start = list(resume['history']), resume['epoch']
-    S = S.to(device).train()
-    for o in opts:   # optimiser state follows the parameters' device
-        for st in o.state.values():
-            for k, v in st.items():
-                if isinstance(v, torch.Tensor) and k != 'step': st[k] = v.to(device)
+    start, history = _resume_students(resume, S, opts, scalers, g, device)
     bar = tqdm(range(start, cfg.epochs), desc=f'students p={teacher.p}', disable=not progress, initial=start,
                total=cfg.epochs)
     for epoch in bar:

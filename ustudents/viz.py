@@ -40,7 +40,8 @@ def overlay(image,             # (3, H, W) tensor or (H, W, 3) array in [0, 1]
     import matplotlib
     img = _np_image(image)
     m = _np_map(amap)
-    if m.shape != img.shape[:2]: raise ValueError(f"The map is {m.shape} but the image is {img.shape[:2]}; upsample the map first.")
+    if m.shape != img.shape[:2]:
+        raise ValueError(f"The map is {m.shape} but the image is {img.shape[:2]}; upsample the map first.")
     vmax = float(m.max()) if vmax is None else vmax
     t = np.clip((m - vmin) / max(vmax - vmin, 1e-12), 0, 1)
     col = matplotlib.colormaps[cmap](t)[..., :3]
@@ -83,7 +84,8 @@ def select_map(r: dict,                  # `anomaly_map(model, images, parts=Tru
     if scale != 'all' and scale not in have: raise ValueError(f"The model has no scale p={scale}; choose one of "
                                                               f"{have} or 'all'.")
     ps = have if scale == 'all' else [scale]
-    one = lambda p: r['e_tilde'][p] if part == 'e~' else r['v_tilde'][p] if part == 'v~' else r['e_tilde'][p] + r['v_tilde'][p]
+    one = lambda p: (r['e_tilde'][p] if part == 'e~' else r['v_tilde'][p] if part == 'v~'
+                     else r['e_tilde'][p] + r['v_tilde'][p])
     return sum(one(p) for p in ps) / len(ps)
 
 # %% ../nbs/06_viz.ipynb #39aeffa9
@@ -105,7 +107,9 @@ def show_threshold(image,                 # (3, H, W) tensor or (H, W, 3) array 
                    threshold: float,      # pixels scoring above are flagged
                    mask=None,             # (H, W) ground truth, outlined in cyan
                    ax=None):
-    "The image with the region scoring above `threshold` in magenta and the ground truth outlined in cyan; returns the axes."
+    """The image with the region scoring above `threshold` in magenta and the ground truth outlined in cyan.
+
+    Returns the axes."""
     import matplotlib.pyplot as plt
     from matplotlib.colors import ListedColormap
     ax = ax or plt.subplots(figsize=(3, 3))[1]
@@ -139,10 +143,13 @@ def explore(images,                  # (N, 3, H, W) tensor or a list of images
             scale: int|str = 'all',  # initial scale
             interactive: bool = True,# False: a static figure (for rendered docs)
             rows: int = 4):          # images in the static figure
-    "Browse images with a threshold slider, choosing e~, v~ or their sum and the scale; a static figure when not interactive."
+    """Browse images with a threshold slider, choosing e~, v~ or their sum and the scale.
+
+    A static figure when not interactive."""
     import matplotlib.pyplot as plt
     n = len(images)
-    if len(r['score']) != n: raise ValueError(f"{n} images but maps for {len(r['score'])}; pass the parts of these images.")
+    if len(r['score']) != n:
+        raise ValueError(f"{n} images but maps for {len(r['score'])}; pass the parts of these images.")
     name = lambda i: titles[i] if titles is not None else f'image {i}'
     W = None
     if interactive:
@@ -162,8 +169,8 @@ def explore(images,                  # (N, 3, H, W) tensor or a list of images
         _explore_row(axs, images[i], m[i], threshold, None if masks is None else masks[i], float(m.max()),
                      f"{name(i)}: {part}, scale {scale}")
         plt.show()
-    return W.interactive(draw, i=W.IntSlider(0, 0, n - 1, description='image'), part=W.Dropdown(options=PARTS,
-                                                                                                value=part, description='map'),
+    return W.interactive(draw, i=W.IntSlider(0, 0, n - 1, description='image'),
+                         part=W.Dropdown(options=PARTS, value=part, description='map'),
                          scale=W.Dropdown(options=['all'] + list(r['e_tilde']), value=scale, description='scale'),
                          threshold=W.FloatSlider(value=threshold, min=round(lo, 1), max=round(hi, 1), step=0.1,
                                                  description='threshold'))
@@ -175,7 +182,9 @@ def show_parts(images,            # (N, 3, H, W) tensor or a list of images
                masks=None,        # (N, H, W) ground truth, outlined in cyan
                titles=None,       # one title per image
                path=None):        # also write the figure to this file
-    "One row per image: image, e~, v~ (means over scales) and the anomaly score e~ + v~, each column on its own colour scale in validation standard deviations. Returns the figure."
+    """One row per image: image, e~, v~ (means over scales) and the anomaly score e~ + v~.
+
+    Each column is on its own colour scale in validation standard deviations. Returns the figure."""
     import matplotlib.pyplot as plt
     cols = [('regression error e~', select_map(r, 'e~')), ('predictive variance v~', select_map(r, 'v~')),
             ('anomaly score e~ + v~', r['score'])]
