@@ -18,6 +18,7 @@ FAULTS = {   # a broken cell, and the words its report must contain
     'a warning in the output': code("torch.from_numpy(a)", dict(output_type='stream', name='stderr', text='UserWarning: The given NumPy array is not writable')),
     'a matplotlib repr in the output': code("fig.text(1, .5, 'std')", dict(output_type='execute_result', data={'text/plain': "Text(1.0, 0.5, 'std')"}, metadata={}, execution_count=1)),
     'a map of scores without a colour scale': code("plt.imshow(score_map, cmap='inferno')", png),
+    'an empty code cell': code("#| export\n"),
     'an error in the output': code("1/0", dict(output_type='error', ename='ZeroDivisionError', evalue='division by zero', traceback=[])),
 }
 

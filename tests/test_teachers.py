@@ -1,5 +1,5 @@
 "The teachers that ship with the package: present in the installed package, intact, what offline.json says they are (distilled from the ImageNet EfficientNet-Lite0 by the paper's objective), not collapsed, and better than an untrained teacher on the real-texture benchmark."
-import hashlib, json, sys
+import hashlib, json
 from pathlib import Path
 import pytest, torch
 import ustudents

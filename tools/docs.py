@@ -186,6 +186,9 @@ def notebook_problems(nb: dict) -> list[str]:
                 problems.append(f'a private name in backticks, which nbdev links to an anchor no page has: `{name}`, {where}')
             continue
         if cell['cell_type'] != 'code': continue
+        said = set(re.findall(r'^\s*#\|\s*(\w+)', src, re.M))      # directive-only cells like default_exp do work
+        if not re.sub(r'^\s*#\|.*$', '', src, flags=re.M).strip() and said <= {'export', 'exports', 'exporti', 'hide'}:
+            problems.append(f'an empty code cell: {where}')
         outs = cell.get('outputs', [])
         for o in outs:
             text = ''.join(o.get('text', '')) + ''.join(o.get('data', {}).get('text/plain', '')) if o.get('output_type') != 'display_data' or 'image/png' not in o.get('data', {}) else ''

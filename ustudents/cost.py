@@ -78,9 +78,6 @@ def measure_rate(device='cuda', amp: bool|str = 'auto', p: int = 33, side: int =
     return repeats * 2 * padded_pixels(side, p) * dense_macs_per_pixel(p) * (1 + BACKWARD) / (time.perf_counter() - t0)
 
 
-# %% ../nbs/07a_cost.ipynb #6b5de40d
-#| export
-
 # %% ../nbs/07a_cost.ipynb #181dd3c5
 # MVTec AD paper, Table 1
 MVTEC_TRAIN_IMAGES = dict(bottle=209, cable=224, capsule=219, carpet=280, grid=264,
@@ -169,9 +166,6 @@ def plan_oneclass(budget: str = 'paper', **override) -> dict:
     plan['test_images'] = {k: 10_000 for k in plan['train_images']}
     plan['original_side'] = {k: 32 for k in plan['train_images']}
     return plan
-
-# %% ../nbs/07a_cost.ipynb #2d51c004
-#| export
 
 # %% ../nbs/07a_cost.ipynb #8e792897
 def estimate(plan: dict,              # from `plan_mvtec` or `plan_oneclass`

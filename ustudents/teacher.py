@@ -420,11 +420,9 @@ def _resume(checkpoint: str|Path|None, cfg: 'TeacherConfig', net: nn.Module, opt
     Returns (its step, its history); else (0, [])."""
     if checkpoint is None or not Path(checkpoint).exists(): return 0, []
     st = load_checkpoint(checkpoint, TEACHER_STATE_FORMAT, 'teacher pre-training state', map_location=device)
-    ours = _config_dict(cfg)
-    if ({k: v for k, v in st['config'].items() if k != 'iterations'} !=
-            {k: v for k, v in ours.items() if k != 'iterations'}):
-        raise ValueError(f"{checkpoint} belongs to another configuration ({_diff(st['config'], ours)}); "
-                         "resume with the same settings or delete it.")
+    diff = _diff(st['config'], _config_dict(cfg))
+    if diff: raise ValueError(f"{checkpoint} belongs to another configuration ({diff}); "
+                              "resume with the same settings or delete it.")
     net.load_state_dict(st['net']); opt.load_state_dict(st['optimizer']); scaler.load_state_dict(st['scaler'])
     return st['step'], list(st['history'])
 
