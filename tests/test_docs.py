@@ -18,6 +18,7 @@ FAULTS = {   # a broken cell, and the words its report must contain
     'a warning in the output': code("torch.from_numpy(a)", dict(output_type='stream', name='stderr', text='UserWarning: The given NumPy array is not writable')),
     'a matplotlib repr in the output': code("fig.text(1, .5, 'std')", dict(output_type='execute_result', data={'text/plain': "Text(1.0, 0.5, 'std')"}, metadata={}, execution_count=1)),
     'a map of scores without a colour scale': code("plt.imshow(score_map, cmap='inferno')", png),
+    'a figure without alt text': code("plt.plot(losses)", png),
     'an empty code cell': code("#| export\n"),
     'an error in the output': code("1/0", dict(output_type='error', ename='ZeroDivisionError', evalue='division by zero', traceback=[])),
 }
@@ -29,7 +30,8 @@ def test_each_fault_is_reported(fault):
 
 def test_a_clean_page_passes():
     clean = [md("# A page\n\nText with `[C]` in code, a tag [R] and a [link](02_teacher.ipynb#the-three-losses)."),
-             code("im = plt.imshow(score_map, cmap='inferno'); plt.colorbar(im)", png), code("plt.imshow(mask, cmap='gray')", png),
+             code("#| fig-alt: a map of scores\nim = plt.imshow(score_map, cmap='inferno'); plt.colorbar(im)", png),
+             code("#| fig-alt: a mask\nplt.imshow(mask, cmap='gray')", png),
              code("print('done')", dict(output_type='stream', name='stdout', text='done\n'))]
     assert docs.notebook_problems(dict(cells=clean)) == []
 
@@ -54,6 +56,30 @@ def test_a_class_is_shown_as_a_class():
           '```python\n\ndef {0}(\n    x\n)\n```')
     assert '\nclass Scale(' in docs.class_signatures(md.format('Scale'))
     assert '\ndef anomaly_map(' in docs.class_signatures(md.format('anomaly_map'))
+
+def test_signatures_read_as_python():
+    md = ("```python\n\ndef ImageFiles(\n    args:VAR_POSITIONAL, kwargs:VAR_KEYWORD\n)\n```\n"
+          "```python\n\ndef range_problem(\n    value, lo:NoneType=None, hi:NoneType=None\n)->str | None:\n```\n"
+          "```python\n\ndef world(\n    \n)->tuple[int, int]:\n```")
+    out = docs.plain_signatures(md)
+    assert '(\n    *args, **kwargs\n)' in out and 'value, lo=None, hi=None\n' in out and '\ndef world()->tuple[int, int]:' in out
+
+def test_api_blocks_follow_the_order_of_definition():
+    "nbdev inserts a cell's show_docs last definition first; the build puts them back in the module's order."
+    import nbformat
+    sd = lambda name, line: nbformat.v4.new_code_cell(f'#| echo: false\n#| output: asis\nshow_doc({name})', outputs=[
+        nbformat.v4.new_output('display_data', data={'text/markdown': f'[source](https://x/ustudents/experiment.py#L{line})'})])
+    cells = [nbformat.v4.new_markdown_cell('## Artefacts'), sd('write_json', 90), sd('artefact_ok', 70),
+             sd('record_artefact', 60), nbformat.v4.new_code_cell('assert True'), sd('b', 200), sd('a', 100)]
+    names = [c.source.rsplit('(', 1)[-1][:-1] if 'show_doc' in c.source else c.cell_type for c in docs.show_doc_order(cells)]
+    assert names == ['markdown', 'record_artefact', 'artefact_ok', 'write_json', 'code', 'a', 'b']
+
+def test_figures_get_their_alt_text():
+    html = ('<div class="jp-Cell jp-CodeCell" id="cell-id=aa"><img alt="No description has been provided for this image" '
+            'src="x"></div><div class="jp-Cell jp-CodeCell" id="cell-id=bb"><img alt="No description has been provided '
+            'for this image" src="y"></div>')
+    out = docs.figure_alts(html, {'aa': 'PRO curves of two "detectors"'})
+    assert 'alt="PRO curves of two &quot;detectors&quot;" src="x"' in out and docs.html_problems(out) == ['1 figures without alt text']
 
 def test_docstrings_that_run_on_are_caught():
     def runs_on():

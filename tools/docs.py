@@ -106,6 +106,41 @@ def class_signatures(md: str) -> str:
     except ImportError: return md
     return md.replace(s.group(0), f'class {s.group(1)}(', 1) if inspect.isclass(obj) else md
 
+def plain_signatures(md: str) -> str:
+    """Signatures as Python writes them, where fastcore writes its own names: `*args` and `**kw` (not `args:VAR_POSITIONAL`),
+    `lo=None` (not `lo:NoneType=None`, the default's type taken for an annotation), and `f()` for no parameters."""
+    md = re.sub(r'\b(\w+):VAR_POSITIONAL\b', r'*\1', md)
+    md = re.sub(r'\b(\w+):VAR_KEYWORD\b', r'**\1', md)
+    md = re.sub(r'\b(\w+):NoneType=None\b', r'\1=None', md)
+    return re.sub(r'^((?:async )?def \w+)\(\n\s*\n\)', r'\1()', md, flags=re.M)
+
+def show_doc_order(cells: list) -> list:
+    """The API blocks of an exported cell in the order the cell defines them. nbdev 2.4.14's add_show_docs inserts each
+    name's show_doc right after its cell, so that a cell's blocks come out last definition first; each block's [source]
+    link gives its line in the module, which puts them back in order."""
+    def line(c):
+        m = re.search(r'/ustudents/[\w/]+\.py#L(\d+)', ''.join(''.join(o.get('data', {}).get('text/markdown', ''))
+                                                          for o in c.get('outputs', [])))
+        return int(m.group(1)) if m else None
+    out, run = [], []
+    for c in cells + [None]:
+        if c is not None and c.cell_type == 'code' and re.search(r'^show_doc\(', c.source, re.M) and line(c) is not None:
+            run.append(c); continue
+        out += sorted(run, key=line); run = []
+        if c is not None: out.append(c)
+    return out
+
+NO_ALT = 'alt="No description has been provided for this image"'      # what nbconvert writes for an image without one
+
+def figure_alts(html: str, alts: dict) -> str:
+    "Each figure's alt text from its cell's `#| fig-alt:` directive (the one Quarto reads), in place of nbconvert's placeholder."
+    for cid, alt in alts.items():
+        start = html.find(f'id="cell-id={cid}"')
+        if start < 0: continue
+        end = html.find('<div class="jp-Cell ', start + 1); end = len(html) if end < 0 else end
+        html = html[:start] + html[start:end].replace(NO_ALT, f'alt="{htmllib.escape(alt)}"') + html[end:]
+    return html
+
 def nav(stem: str, order, titles) -> tuple[str, str]:
     "The sidebar and the prev/next links of page `stem`."
     side, last = ['<nav id="us-side"><b>ustudents</b>'], None
@@ -145,9 +180,12 @@ def build():
                 title = fm.get('title', title)
                 nb.cells[i] = nbformat.v4.new_markdown_cell(f"# {title}\n\n> {fm.get('description', '')}")
                 break
+        nb.cells = show_doc_order(nb.cells)
         notebooks[nb_path.stem], titles[nb_path.stem] = nb, (title if nb_path.stem != 'index' else 'Home')
     order = [(s, st) for s, st in reading_order() if st in notebooks]
     for stem, nb in notebooks.items():
+        alts = {c.get('id'): m.group(1).strip() for c in nb.cells if c.cell_type == 'code'
+                and (m := re.search(r'^#\|\s*fig-alt:\s*(.+)$', c.source, re.M))}
         for cell in nb.cells:
             if cell.cell_type == 'markdown': cell.source = page_links(cell.source)   # links between pages
             if cell.cell_type != 'code': continue
@@ -156,10 +194,11 @@ def build():
             cell.source = '\n'.join(l for l in cell.source.splitlines() if not l.lstrip().startswith('#|')).strip()
             for o in cell.get('outputs', []):   # Quarto-only attributes in show_doc's output
                 if 'data' in o and 'text/markdown' in o['data']:
-                    o['data']['text/markdown'] = class_signatures(
-                        page_links(re.sub(r'\{target="_blank"[^}]*\}', '', o['data']['text/markdown'])))
+                    o['data']['text/markdown'] = plain_signatures(class_signatures(
+                        page_links(re.sub(r'\{target="_blank"[^}]*\}', '', o['data']['text/markdown']))))
         html, _ = ex.from_notebook_node(nb, resources={'metadata': {'name': titles[stem]}})
         html = signature_links(heading_ids(html)).replace(f'href="{doc_url()}', 'href="')   # links to documented names stay here
+        html = figure_alts(html, alts)
         side, prevnext = nav(stem, order, titles)
         html = re.sub(r'(<body[^>]*>)', lambda m: m.group(1) + side, html, count=1)
         html = html.replace('</body>', prevnext + '</body>', 1)
@@ -197,6 +236,8 @@ def notebook_problems(nb: dict) -> list[str]:
                 problems.append(f"a matplotlib repr in the output: {where}")
             if o.get('output_type') == 'error': problems.append(f'an error in the output: {where}')
         figure = any('image/png' in o.get('data', {}) for o in outs)
+        if figure and not re.search(r'^#\|\s*fig-alt:\s*\S', src, re.M):
+            problems.append(f'a figure without alt text (#| fig-alt: what it shows): {where}')
         maps = re.findall(r"imshow\([^)]*cmap=['\"](\w+)", src)
         if figure and any(c not in ('gray', 'Greys', 'binary') for c in maps) and 'colorbar' not in src:
             problems.append(f'a map of scores without a colour scale: {where}')
@@ -208,7 +249,8 @@ def html_problems(html: str) -> list[str]:
     text = htmllib.unescape(re.sub(r'<[^>]+>', '', re.sub(r'<(script|style)\b.*?</\1>', ' ', html, flags=re.S)))
     raw = sorted(set(re.findall(r'\[[^\]\n]{1,80}\]\((?:https?://|[\w-]+\.html)[^)\s]*\)', text)))
     return ([f'a link to a notebook file, not a page: {h}' for h in bad] +
-            [f'a Markdown link shown as raw text: {r}' for r in raw])
+            [f'a Markdown link shown as raw text: {r}' for r in raw] +
+            ([f'{html.count(NO_ALT)} figures without alt text'] if NO_ALT in html else []))
 
 def visible_text(dom: str) -> str:
     "The text a reader sees, outside code blocks."
@@ -282,6 +324,24 @@ def docstring_problems(objects: dict) -> list[str]:
             out.append(f'a docstring whose first line runs on (nbdev italicises the first line only): {name}')
     return out
 
+def signature_problems(objects: dict) -> list[str]:
+    """Parameters whose documentation show_doc would misplace: fastcore writes the parameters without a comment on the line
+    of the next one that has one, so that comment reads as theirs too. Every parameter before a documented one needs its own."""
+    from fastcore.docments import docments
+    out = []
+    for name, obj in objects.items():
+        if isinstance(obj, property): continue
+        try: dm = docments(obj, full=True)
+        except Exception: continue
+        bare = []
+        for k, v in dm.items():
+            if k in ('return', 'self', 'cls'): continue
+            if not v.get('docment'): bare.append(k); continue
+            if bare: out.append(f"parameters without a comment before the documented `{k}` (show_doc puts them on its line): "
+                                f"{name}({', '.join(bare)})")
+            bare = []
+    return out
+
 def documented_objects() -> dict:
     "Every public function and class of the library, and the public methods of its classes, by their dotted names."
     import importlib, inspect
@@ -301,7 +361,8 @@ def documented_objects() -> dict:
 def lint():
     "The checks that need neither a build nor a browser, on every notebook and the library's docstrings: exit 1 if any fails."
     bad = {nb.name: notebook_problems(json.loads(nb.read_text(encoding='utf-8'))) for nb in sorted((root / 'nbs').glob('*.ipynb'))}
-    bad['ustudents'] = docstring_problems(documented_objects())
+    objs = documented_objects()
+    bad['ustudents'] = docstring_problems(objs) + signature_problems(objs)
     for name, ps in bad.items():
         for pr in ps: print(f"{name}: {pr}")
     sys.exit(1 if any(bad.values()) else 0)

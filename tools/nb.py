@@ -20,11 +20,16 @@ SEP = re.compile(r'^# %%(?: \[(markdown|raw)\])?(?: id=([0-9a-zA-Z_-]*))?\s*$')
 
 def _src(c): return ''.join(c['source']) if isinstance(c['source'], list) else c['source']
 
+_CAPTION = re.compile(r'\s*#\|\s*fig-')                  # fig-alt, fig-cap: what a figure says, not how it is made
+
 def _program(src, docstrings='exact'):
-    """The AST of a cell's code (its directives and magics blanked out, and kept aside to compare as text), or None if it
-    does not parse; `docstrings='wrapped'` compares docstrings with their line breaks and indentation collapsed."""
+    """The AST of a cell's code, or None if it does not parse.
+
+    Directives and magics are blanked out and kept aside to compare as text (captions aside);
+    `docstrings='wrapped'` compares docstrings with their line breaks and indentation collapsed."""
     lines = src.splitlines()
-    special = tuple(l.strip() for l in lines if l.lstrip().startswith('#|') or l.startswith(('%', '!')))
+    special = tuple(l.strip() for l in lines if (l.lstrip().startswith('#|') and not _CAPTION.match(l))
+                    or l.startswith(('%', '!')))
     try: tree = ast.parse('\n'.join('' if l.lstrip().startswith('#|') or l.startswith(('%', '!')) else l for l in lines))
     except SyntaxError: return None
     if docstrings == 'wrapped':
@@ -63,7 +68,7 @@ def samecode(nb_path, ref='HEAD', limit=120):
     for kind in ('exported', 'other'):
         same = new[kind] is not None and new[kind] == old[kind]; ok &= same
         print(f"{nb_path}: {kind} code {'the same program' if same else 'CHANGED (or does not parse)'}")
-    long = [l for c in cells for l in c.splitlines() if len(l) > limit]
+    long = [l for c in cells for l in c.splitlines() if len(l) > limit and not l.lstrip().startswith('#|')]  # shown: not directives
     print(f"{nb_path}: {len(long)} code lines over {limit} characters")
     for l in long: print(f"  {len(l)}: {l[:140]}")
     return ok

@@ -338,9 +338,8 @@ def _common(p, compute=True):
     p.add_argument('--seed', type=_number(int, *SEED_LIMITS), default=0, help='random seed (default: 0)')
     p.add_argument('--quiet', action='store_true', help='no progress bars or notes')
 
-# the first type of a configuration field's annotation ('int|None' -> int): what argparse reads
-
 # %% ../nbs/08_cli.ipynb #67e7762d
+# the first type of a configuration field's annotation ('int|None' -> int): what argparse reads
 KINDS = dict(int=int, float=float, str=str)
 CHOICES = dict(alignment=ALIGNMENTS, compactness=COMPACTNESS_FORMS, p_network=tuple(sorted(P_NETWORKS)), p=PATCH_SIZES)
 # fields whose option is not read as plain type

@@ -74,6 +74,7 @@ def as_path(value, what: str) -> Path:
                                                                   f"got {type(value).__name__}.")
     return Path(value)
 
+# %% ../nbs/09_core.ipynb #b04fe6ef
 AMP_MODES = ('auto', 'off', 'bf16', 'fp16')
 
 def amp_dtype(device: str|torch.device, # where the networks run
@@ -93,6 +94,7 @@ def amp_dtype(device: str|torch.device, # where the networks run
         return torch.bfloat16 if torch.cuda.get_device_capability(device) >= (8, 0) else torch.float16
     return torch.bfloat16 if amp is True and device.type == 'cpu' else None
 
+# %% ../nbs/09_core.ipynb #d26de0fb
 def autocast(device: str|torch.device, dtype: torch.dtype|None):
     "torch.autocast for `dtype` on `device`, or a no-op context when dtype is None."
     return torch.autocast(torch.device(device).type, dtype=dtype or torch.bfloat16, enabled=dtype is not None)

@@ -33,7 +33,7 @@ DEFECTS = ('blob', 'scratch', 'hole', 'stain')
 
 def make_texture(size: int,        # side of the square image
                  kind: str = 'weave', # one of TEXTURES
-                 rng: np.random.Generator|None = None,
+                 rng: np.random.Generator|None = None, # the random source; default: a fresh, unseeded one
                  noise: float = 0.04, # std of the additive Gaussian noise
                 ) -> np.ndarray:   # (size, size, 3) float32 in [0, 1]
     "A periodic texture with random phase, small orientation jitter and noise."
@@ -67,7 +67,7 @@ def _ellipse(size, rng, rmin, rmax):
 
 def plant_defect(img: np.ndarray,  # (H, W, 3) texture, H == W
                  kind: str,        # one of DEFECTS
-                 rng: np.random.Generator|None = None,
+                 rng: np.random.Generator|None = None, # the random source; default: a fresh, unseeded one
                  foreign: np.ndarray|None = None, # (H, W, 3) image a 'blob' is cut from; default green stripes
                 ) -> tuple[np.ndarray, np.ndarray]: # the defective image and its boolean (H, W) mask
     "Plant a defect of `kind` in a copy of `img`; return the image and its ground-truth mask."
@@ -324,7 +324,7 @@ def _take(images, idx) -> torch.Tensor:
 def _stack(items) -> torch.Tensor: return torch.stack([as_image(i) for i in items])
 
 def batches(images,                 # a (N, 3, H, W) tensor, a list of images, or a dataset
-            batch_size: int,
+            batch_size: int,        # images per batch (the last may be smaller)
             order=None,             # the positions to visit (default: all, as stored)
             num_workers: int = 0,   # processes loading a dataset's images
            ):                       # yields (B, 3, H, W) float32 batches, each checked
@@ -547,9 +547,11 @@ def make_texture_category(root: str|Path,   # where to write; created if missing
                           texture: str = 'brick', # one of REAL_TEXTURES
                           size: int = 64,   # image side written
                           crop: int = 128,  # side of the crop taken from the 512 x 512 photograph
-                          n_train: int = 40, n_test_good: int = 8, n_per_defect: int = 4,
-                          defects: tuple = DEFECTS,
-                          seed: int = 0,
+                          n_train: int = 40,     # good training images
+                          n_test_good: int = 8,  # good test images
+                          n_per_defect: int = 4, # defective test images of each kind
+                          defects: tuple = DEFECTS, # the defect kinds planted, each a test folder
+                          seed: int = 0,         # fixes the crops and the defects
                           development: bool = False, # cut everything from the photograph's training region (top 60 %)
                          ) -> Path:         # the category folder, named texture_<name> (texture_<name>_dev)
     "Write a category in MVTec AD's layout from a real texture photograph, with planted defects."
@@ -725,12 +727,13 @@ class NaturalPatches(torch.utils.data.IterableDataset):
                  p: int,                       # patch size
                  batch_size: int = 64,         # the global batch
                  scales: tuple = PATCH_SCALES, # crop side = scale * p, resized to p
-                 max_shift: int = PLUS_MAX_SHIFT,
-                 noise_std: float = PLUS_NOISE_STD,
-                 seed: int = 0,
+                 max_shift: int = PLUS_MAX_SHIFT,   # p+ translation, pixels each way
+                 noise_std: float = PLUS_NOISE_STD, # std of p+'s additive Gaussian noise, in [0, 1] units
+                 seed: int = 0,                # fixes the stream
                  # the first batch to yield (a resumed pre-training starts where it stopped)
                  start: int = 0,
-                 rank: int = 0, world_size: int = 1): # this process's share of every global batch
+                 rank: int = 0,                # this process's number, 0 to world_size - 1
+                 world_size: int = 1): # this process's share of every global batch
         if len(images) < 2:
             raise ValueError(f"NaturalPatches needs at least two images (p- comes from a different image); "
                              f"got {len(images)}.")
@@ -775,7 +778,7 @@ NATURAL_SOURCES = ('photographs', 'imagenette')   # or a folder of images (searc
 
 def natural_images(source: str|Path,      # 'photographs', 'imagenette', or a folder of images
                    root: str|Path|None = None, # for 'imagenette': where it is, or is downloaded to
-                   download: bool = False,
+                   download: bool = False, # for 'imagenette': fetch it (330 MB) if it is not in root
                    min_side: int = 1,     # refuse images smaller than this (the patch size)
                    decode: bool = False,  # decode every image once into memory (uint8): no JPEG decoding per patch
                    skip_bad: bool = False,# drop unreadable or too small files (counted) instead of stopping

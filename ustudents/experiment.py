@@ -109,8 +109,10 @@ def run_done(out: str|Path, teachers: list|None = None) -> bool:
 
 # %% ../nbs/07_experiment.ipynb #e776458e
 def assemble_run(scales: list,   # one `Scale` per teacher: its teacher, trained students and descriptor statistics
-                 # validation images; the run folder; where and in which precision to calibrate
-                 val_x, out: Path, device, amp,
+                 val_x,                       # validation images
+                 out: Path,                   # the run folder
+                 device,                      # where to calibrate
+                 amp,                         # in which precision to calibrate (see `amp_dtype`)
                  record: dict,                # what the run was made of, saved with the model (and returned, completed)
                  num_workers: int = 0) -> tuple[UninformedStudents, dict]:
     """Calibrate the model of `scales` on the validation images and save it into the run folder `out` with its record.
@@ -146,13 +148,14 @@ def _run_state(out: Path, spec: dict, resume: bool, overwrite: bool) -> tuple[li
 
 # %% ../nbs/07_experiment.ipynb #185f0423
 def train_run(teachers: list,               # pre-trained patch networks, one per receptive field
-              train_ds, val_ds,             # anomaly-free training and validation images (datasets, lists or tensors)
-              cfg: StudentConfig,
+              train_ds,                     # anomaly-free training images (a dataset, list or tensor)
+              val_ds,                       # anomaly-free validation images, to calibrate on (the same kinds)
+              cfg: StudentConfig,           # how the students are trained
               out: str|Path,                # the run folder
-              device='cpu',
+              device='cpu',                 # where to train, e.g. 'cuda'
               resume: bool = False,         # continue the interrupted run in `out` (must be the same run)
               overwrite: bool = False,      # replace a finished or interrupted run in `out`
-              progress: bool = True,
+              progress: bool = True,        # show progress bars
               meta: dict|None = None,       # recorded with the run (e.g. the category)
               amp: bool|str = 'auto',       # mixed precision (see `amp_dtype`)
               num_workers: int = 0,
@@ -314,7 +317,8 @@ def nearest_neighbour_score(train: torch.Tensor,  # (N, C, H, W) anomaly-free tr
 
 # %% ../nbs/07_experiment.ipynb #dbfb0997
 def compare_teachers(candidates: dict,  # {name: {p: PatchNetwork}}: the teachers to compare, one per receptive field
-                     textures: tuple = REAL_TEXTURES,
+                     textures: tuple = REAL_TEXTURES, # the real textures, each made into a test category
+                     # how the students are trained, the same for every teacher
                      cfg: StudentConfig = StudentConfig(M=3, epochs=40, batch_size=4, lr=1e-3, image_size=64),
                      patch_sizes: tuple = (17, 33), # the scales the students use (and their combination)
                      n_train: int = 40, n_test_good: int = 8, n_per_defect: int = 4, crop: int = 128,
@@ -501,10 +505,14 @@ def _refuse_other_runs(teachers: list, categories: list, load, cfg: StudentConfi
 # %% ../nbs/07_experiment.ipynb #6cb6a8a1
 def sweep(teachers: list,            # one pre-trained teacher per receptive field
           root: str|Path,            # the folder holding the categories (MVTec AD's layout)
-          categories: list,
-          cfg: StudentConfig,
+          categories: list,          # the categories to run: folder names under `root`
+          cfg: StudentConfig,        # how the students are trained
           out: str|Path,             # the sweep's folder: one run folder per category
-          device='cpu', amp: bool|str = 'auto', val_fraction: float = 0.1, seed: int = 0, progress: bool = False,
+          device='cpu',              # where to train, calibrate and evaluate, e.g. 'cuda'
+          amp: bool|str = 'auto',    # mixed precision (see `amp_dtype`)
+          val_fraction: float = 0.1, # share of each category's train/good held out as 'val'
+          seed: int = 0,             # seed of the train/val split
+          progress: bool = False,    # show progress bars
           # redo the work in `out` that was done for another run (else: refuse, naming the difference)
           redo: bool = False,
          ) -> dict:                  # {category: results}

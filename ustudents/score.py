@@ -102,7 +102,7 @@ class UninformedStudents(nn.Module):
 @torch.inference_mode()
 def calibrate(model: UninformedStudents, # the model whose validation statistics to set
               images,                    # anomaly-free validation images, not used in training
-              batch_size: int = 8,
+              batch_size: int = 8,       # images per forward pass
               num_workers: int = 0,      # processes loading a dataset's images
               amp: bool|str = 'auto',    # mixed precision, as anomaly_map will be run (see `amp_dtype`)
              ) -> UninformedStudents:
@@ -153,7 +153,7 @@ def anomaly_map(model: UninformedStudents, # a calibrated model
                 # (3, H, W), (B, 3, H, W), an array, a PIL image, a path (file or folder), or a list of them
                 images,
                 parts: bool = False,       # also return e, v, e~, v~ per scale
-                batch_size: int = 8,
+                batch_size: int = 8,       # images per forward pass
                 # mixed precision for the networks (see `amp_dtype`): bf16/fp16 on a GPU, off on a CPU
                 amp: bool|str = 'auto',
                 tile: int|None = None,     # evaluate in tiles of tile x tile pixels: same maps, bounded memory
@@ -181,9 +181,9 @@ def anomaly_map(model: UninformedStudents, # a calibrated model
 def fit(teachers: list[PatchNetwork], # one pre-trained teacher per receptive field
         train_images,                 # anomaly-free training images
         val_images,                   # anomaly-free validation images, disjoint from the training images
-        cfg: StudentConfig = StudentConfig(),
-        device: str|torch.device = 'cpu',
-        progress: bool = True,
+        cfg: StudentConfig = StudentConfig(), # how the students are trained
+        device: str|torch.device = 'cpu', # where to train and calibrate, e.g. 'cuda'
+        progress: bool = True,        # show a progress bar per teacher
         amp: bool|str = 'auto',       # mixed precision for training and calibration (see `amp_dtype`)
         num_workers: int = 0,         # processes loading a dataset's images
        ) -> UninformedStudents:

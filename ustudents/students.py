@@ -22,8 +22,8 @@ __all__ = ['M_LIMITS', 'descriptor_stats', 'Students', 'normalise', 'student_los
 @torch.inference_mode()
 def descriptor_stats(teacher: nn.Module,  # the dense teacher T
                      images,              # anomaly-free training images: (N, 3, H, W), a list, or a dataset
-                     batch_size: int = 8,
-                     device: str|torch.device = 'cpu',
+                     batch_size: int = 8, # images per forward pass
+                     device: str|torch.device = 'cpu', # where to run the teacher, e.g. 'cuda'
                      num_workers: int = 0,  # processes loading a dataset's images
                     ) -> tuple[torch.Tensor, torch.Tensor]:  # mu (d,), sigma (d,)
     """Per-component mean and standard deviation of the teacher's dense descriptors over all training pixels.
@@ -50,7 +50,7 @@ class Students(nn.Module):
     "M student networks with the teacher's architecture, evaluated densely."
     def __init__(self, p: int,            # receptive field, as the teacher's
                  M: int,                  # number of students, at least 2
-                 alignment: str = DEFAULT_ALIGNMENT,
+                 alignment: str = DEFAULT_ALIGNMENT, # 'patch' (paper) or 'effective', as the teacher's
                  seed: int|None = None,   # seed of the random initialisation
                  arch: dict|None = None): # the teacher's architecture options (`PatchNetwork.arch`)
         super().__init__()
@@ -84,8 +84,8 @@ def student_loss(pred: torch.Tensor,   # one student's prediction, (B, d, H, W)
 class StudentConfig:
     "Everything that defines the training of one ensemble of students."
     M: int = 3                  # students in the ensemble (paper: 3 on MVTec AD, 5 on MNIST/CIFAR-10)
-    epochs: int = 100
-    batch_size: int = 1
+    epochs: int = 100           # passes over the training images (paper: 100)
+    batch_size: int = 1         # images per step (paper: 1)
     lr: float = 1e-4            # Adam learning rate
     weight_decay: float = 1e-5  # Adam weight decay
     image_size: int = 256       # images are resized to this side before training (done by the data pipeline)
@@ -115,7 +115,8 @@ def student_step(T: nn.Module,              # the dense teacher, in eval mode
                  opts: list,                # one optimiser per student
                  scalers: list,             # one `grad_scaler` per student (disabled unless fp16)
                  x: torch.Tensor,           # a batch of images on the networks' device, (B, 3, H, W)
-                 mu: torch.Tensor, sigma: torch.Tensor,  # the teacher's descriptor statistics, (d,)
+                 mu: torch.Tensor,          # the teacher's descriptor means, (d,)
+                 sigma: torch.Tensor,       # the teacher's descriptor statistics, (d,)
                  dtype: torch.dtype|None = None,         # autocast dtype (`amp_dtype`), None for float32
                 ) -> torch.Tensor:          # each student's loss on this batch, (len(students),), on the device
     """One step of every student on one batch.
@@ -151,11 +152,11 @@ def _resume_students(resume: dict|None, S: 'Students', opts: list, scalers: list
 # %% ../nbs/03_students.ipynb #29201074
 def train_students(teacher: PatchNetwork,  # the pre-trained patch network T-hat
                    images,                  # anomaly-free training images: (N, 3, H, W), a list, or a dataset
-                   cfg: StudentConfig,
-                   # descriptor statistics; computed if None
-                   mu: torch.Tensor|None = None, sigma: torch.Tensor|None = None,
-                   device: str|torch.device = 'cpu',
-                   progress: bool = True,
+                   cfg: StudentConfig,      # how the students are trained
+                   mu: torch.Tensor|None = None,    # the teacher's descriptor means, (d,); computed if None
+                   sigma: torch.Tensor|None = None, # descriptor statistics; computed if None
+                   device: str|torch.device = 'cpu', # where to train, e.g. 'cuda'
+                   progress: bool = True,     # show a progress bar with each student's loss
                    resume: dict|None = None,  # a state from `on_epoch` to continue from
                    on_epoch=None,             # called as on_epoch(state) after every epoch, e.g. to save a checkpoint
                    amp: bool|str = 'auto',    # mixed precision (see `amp_dtype`): bf16/fp16 on a GPU, off on a CPU

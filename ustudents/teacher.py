@@ -278,8 +278,8 @@ class TeacherConfig:
     compactness: str = COMPACTNESS    # 'signed' (the paper), 'absolute' or 'squared' [R]
     lr: float = 2e-4                  # Adam learning rate
     weight_decay: float = 1e-5        # Adam weight decay
-    batch_size: int = 64
-    iterations: int = 50_000
+    batch_size: int = 64              # patches per step, over all processes (paper: 64)
+    iterations: int = 50_000          # pre-training steps (paper: 50 000)
     p_input_size: int|None = P_INPUT_SIZE  # side P sees; None = the patch as it is [R]
     p_weights: str|None = 'imagenet'  # 'imagenet', a local .pth, or None (random P: code testing only)
     p_network: str = P_NETWORK        # P's architecture, a key of P_NETWORKS [R where not 'resnet18']
@@ -364,7 +364,8 @@ TEACHER_STATE_FORMAT = 'ustudents.teacher_state/1'
 class Distil(nn.Module):
     "T-hat and (when distilling) D in one module with one forward per step, as DistributedDataParallel wants."
     def __init__(self, T, D): super().__init__(); self.T, self.D = T, D
-    def forward(self, x, n: int):                     # x: (k * n, 3, p, p), the n patches p first
+    def forward(self, x,  # (k * n, 3, p, p), the n patches p first
+                n: int):  # patches p in x: D decodes only their descriptors
         t = self.T(x)
         return t, (self.D(t[:n]) if self.D is not None else None)
 
@@ -432,11 +433,11 @@ def pretrain_teacher(cfg: TeacherConfig,         # the configuration
                      images,
                      # the network to distil; default `PretrainedP(cfg.p_weights, cfg.p_input_size)`
                      P: nn.Module|None = None,
-                     device: str|torch.device = 'cpu',
-                     progress: bool = True,
+                     device: str|torch.device = 'cpu', # where to train, e.g. 'cuda'
+                     progress: bool = True,      # show a progress bar (on process 0)
                      # state file: written every `checkpoint_every` steps, resumed from if it exists
                      checkpoint: str|Path|None = None,
-                     checkpoint_every: int = 1000,
+                     checkpoint_every: int = 1000, # steps between checkpoints, a multiple of `log_every`
                      num_workers: int = 0,       # DataLoader processes drawing the patches
                      amp: bool|str = 'auto',     # mixed precision (see `amp_dtype`)
                      log_every: int = 10,        # steps per entry of the history (and per check for non-finite losses)

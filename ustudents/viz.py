@@ -49,7 +49,13 @@ def overlay(image,             # (3, H, W) tensor or (H, W, 3) array in [0, 1]
     return (1 - a) * img + a * col
 
 # %% ../nbs/06_viz.ipynb #fb2da3c7
-def show_anomaly_maps(images, maps, masks=None, titles=None, vmin: float = 0., vmax: float|None = None, path=None,
+def show_anomaly_maps(images,                 # one per row: (3, H, W) tensors or (H, W, 3) arrays in [0, 1]
+                      maps,                   # one (H, W) map per image
+                      masks=None,             # ground-truth (H, W) masks to outline, one per image
+                      titles=None,            # a title per row
+                      vmin: float = 0.,       # the bottom of the shared colour scale
+                      vmax: float|None = None, # its top; default the maps' maximum (see `robust`)
+                      path=None,              # a file to save the figure to
                       robust: bool = False): # colour scale up to the 99th percentile of the maps, not their maximum
     "One row per image: image (ground truth outlined in cyan), map, overlay; a shared colour scale. Returns the figure."
     import matplotlib.pyplot as plt
