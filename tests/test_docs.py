@@ -50,6 +50,7 @@ def test_raw_markdown_links_are_caught_and_signature_links_mended():
     mended = docs.signature_links(sig)
     assert '<a href="https://ustudents.github.io/ustudents/data.html#natural_images"><code>natural_images</code></a>' in mended
     assert docs.html_problems(mended) == []
+    assert docs.signature_links('<span class="c1"># what `min_side` is</span>') == '<span class="c1"># what min_side is</span>'
 
 def test_a_class_is_shown_as_a_class():
     md = ('[source](https://github.com/ustudents/ustudents/blob/main/ustudents/score.py#L90)\n\n### {0}\n\n'
@@ -63,6 +64,8 @@ def test_signatures_read_as_python():
           "```python\n\ndef world(\n    \n)->tuple[int, int]:\n```")
     out = docs.plain_signatures(md)
     assert '(\n    *args, **kwargs\n)' in out and 'value, lo=None, hi=None\n' in out and '\ndef world()->tuple[int, int]:' in out
+    assert docs.plain_signatures("cfg:StudentConfig=StudentConfig(M=3, epochs=100, patch_scales=(1.0, 2.0), seed=0), x") == \
+           "cfg:StudentConfig=StudentConfig(...), x"
 
 def test_api_blocks_follow_the_order_of_definition():
     "nbdev inserts a cell's show_docs last definition first; the build puts them back in the module's order."
@@ -73,6 +76,13 @@ def test_api_blocks_follow_the_order_of_definition():
              sd('record_artefact', 60), nbformat.v4.new_code_cell('assert True'), sd('b', 200), sd('a', 100)]
     names = [c.source.rsplit('(', 1)[-1][:-1] if 'show_doc' in c.source else c.cell_type for c in docs.show_doc_order(cells)]
     assert names == ['markdown', 'record_artefact', 'artefact_ok', 'write_json', 'code', 'a', 'b']
+    # an `exports` cell: nbdev leaves [last block, source, the others]; all blocks go before the source, in order
+    src = nbformat.v4.new_code_cell('#| code-fold: show\ndef regression_error(): ...\ndef predictive_variance(): ...')
+    cells = [sd('predictive_variance', 20), src, sd('regression_error', 10), sd('later', 40), sd('earlier', 30),
+             nbformat.v4.new_markdown_cell('next')]
+    out = docs.show_doc_order(cells)
+    assert [c.source.split('show_doc(')[-1][:-1] if 'show_doc' in c.source else c.cell_type for c in out] == \
+           ['regression_error', 'predictive_variance', 'code', 'earlier', 'later', 'markdown']
 
 def test_figures_get_their_alt_text():
     html = ('<div class="jp-Cell jp-CodeCell" id="cell-id=aa"><img alt="No description has been provided for this image" '

@@ -58,6 +58,8 @@ NAV_CSS = """<style>
 #us-side{position:fixed;top:0;left:0;width:210px;height:100%;overflow:auto;padding:14px 10px;background:#f7f7f7;border-right:1px solid #ddd;font:13px/1.45 sans-serif;z-index:10}
 #us-side a{display:block;color:#24527a;text-decoration:none;padding:1px 4px;border-radius:3px}#us-side a.here{background:#24527a;color:#fff}
 #us-side .sec{margin:10px 0 2px;color:#777;font-size:11px;text-transform:uppercase}body{margin-left:230px!important}
+.us-src{margin:14px 0 -4px 20px;font:12px sans-serif;color:#777}
+.jp-OutputArea-output pre{word-break:normal!important;overflow-wrap:break-word}
 #us-prevnext{display:flex;justify-content:space-between;margin:40px 20px 30px;font:14px sans-serif}#us-prevnext a{color:#24527a}
 </style>"""
 
@@ -91,9 +93,10 @@ def documented_anchors(html: str, pages: dict) -> str:
 
 def signature_links(html: str) -> str:
     """Links nbdev wrote into the comments of a signature (`# see [`amp_dtype`](core.html#amp_dtype)`), which a code block
-    would show as raw Markdown, as links."""
+    would show as raw Markdown, as links; other backticks in those comments, which a code block shows as they are, go."""
     def comment(m):
-        return re.sub(r'\[`([^`\]]+)`\]\(([^)\s]+)\)', r'<a href="\2"><code>\1</code></a>', m.group(0))
+        c = re.sub(r'\[`([^`\]]+)`\]\(([^)\s]+)\)', r'<a href="\2"><code>\1</code></a>', m.group(0))
+        return re.sub(r'`([^`<]+)`', r'\1', c)                  # in code, a name needs no backticks
     return re.sub(r'<span class="c1">.*?</span>', comment, html, flags=re.S)
 
 def class_signatures(md: str) -> str:
@@ -108,27 +111,53 @@ def class_signatures(md: str) -> str:
 
 def plain_signatures(md: str) -> str:
     """Signatures as Python writes them, where fastcore writes its own names: `*args` and `**kw` (not `args:VAR_POSITIONAL`),
-    `lo=None` (not `lo:NoneType=None`, the default's type taken for an annotation), and `f()` for no parameters."""
+    `lo=None` (not `lo:NoneType=None`, the default's type taken for an annotation), `f()` for no parameters, and
+    `cfg:StudentConfig=StudentConfig(...)` for a configuration default, whose fields the class documents."""
     md = re.sub(r'\b(\w+):VAR_POSITIONAL\b', r'*\1', md)
     md = re.sub(r'\b(\w+):VAR_KEYWORD\b', r'**\1', md)
     md = re.sub(r'\b(\w+):NoneType=None\b', r'\1=None', md)
+    md = re.sub(r'=(\w+Config)\((?:[^()]|\([^()]*\))*\)', r'=\1(...)', md)    # a configuration default: its class, not every field
     return re.sub(r'^((?:async )?def \w+)\(\n\s*\n\)', r'\1()', md, flags=re.M)
 
+def _is_source(c) -> bool:
+    "A cell nbdev shows as the exported source of what it documents (`#| exports`: code-fold, 'Exported source')."
+    return c is not None and c.cell_type == 'code' and bool(re.search(r'^#\|\s*code-fold:', c.source, re.M))
+
 def show_doc_order(cells: list) -> list:
-    """The API blocks of an exported cell in the order the cell defines them. nbdev 2.4.14's add_show_docs inserts each
-    name's show_doc right after its cell, so that a cell's blocks come out last definition first; each block's [source]
-    link gives its line in the module, which puts them back in order."""
+    """The API blocks of an exported cell in the order the cell defines them, before its source when that is shown.
+
+    nbdev 2.4.14's add_show_docs inserts each name's show_doc right after its cell, so a cell's blocks come out last
+    definition first, and mv_exports then puts only the first of them before an `exports` cell's source. Each block's
+    [source] link gives its line in the module, which puts them back in order."""
     def line(c):
         m = re.search(r'/ustudents/[\w/]+\.py#L(\d+)', ''.join(''.join(o.get('data', {}).get('text/markdown', ''))
                                                           for o in c.get('outputs', [])))
         return int(m.group(1)) if m else None
+    def is_doc(c): return c is not None and c.cell_type == 'code' and re.search(r'^show_doc\(', c.source, re.M) and line(c)
+    def defines(src, doc):
+        name = re.search(r'show_doc\(([\w.]+)\)', doc.source).group(1).split('.')[-1]
+        return re.search(rf'^\s*(?:async def|def|class) {re.escape(name)}\b', src.source, re.M)
     out, run = [], []
     for c in cells + [None]:
-        if c is not None and c.cell_type == 'code' and re.search(r'^show_doc\(', c.source, re.M) and line(c) is not None:
-            run.append(c); continue
-        out += sorted(run, key=line); run = []
+        if is_doc(c) or _is_source(c): run.append(c); continue
+        sources = [x for x in run if _is_source(x)]
+        owned = {id(s): sorted([d for d in run if not _is_source(d) and defines(s, d)], key=line) for s in sources}
+        taken = {id(d) for ds in owned.values() for d in ds}
+        loose = []                                  # blocks of plain export cells: where they stand, in order
+        for x in run:
+            if _is_source(x): out += sorted(loose, key=line) + owned[id(x)] + [x]; loose = []
+            elif id(x) not in taken: loose.append(x)
+        out += sorted(loose, key=line); run = []
         if c is not None: out.append(c)
     return out
+
+def source_labels(html: str, ids: list) -> str:
+    "A label over each exported source, as Quarto's fold ('Exported source') gives it on nbdev's site."
+    for cid in ids:
+        at = html.find(f'id="cell-id={cid}"')
+        start = html.rfind('<div class="jp-Cell ', 0, at) if at >= 0 else -1
+        if start >= 0: html = html[:start] + '<p class="us-src">Exported source</p>' + html[start:]
+    return html
 
 NO_ALT = 'alt="No description has been provided for this image"'      # what nbconvert writes for an image without one
 
@@ -178,7 +207,9 @@ def build():
             if cell.cell_type == 'raw' and cell.source.startswith('---'):
                 fm = yaml.safe_load(cell.source.strip().strip('-')) or {}
                 title = fm.get('title', title)
-                nb.cells[i] = nbformat.v4.new_markdown_cell(f"# {title}\n\n> {fm.get('description', '')}")
+                # as Quarto's title block: no id of its own, so a class named like the page keeps the page's anchor
+                nb.cells[i] = nbformat.v4.new_markdown_cell(f'<h1 class="title">{htmllib.escape(title)}</h1>\n\n'
+                                                            f"> {fm.get('description', '')}")
                 break
         nb.cells = show_doc_order(nb.cells)
         notebooks[nb_path.stem], titles[nb_path.stem] = nb, (title if nb_path.stem != 'index' else 'Home')
@@ -186,6 +217,7 @@ def build():
     for stem, nb in notebooks.items():
         alts = {c.get('id'): m.group(1).strip() for c in nb.cells if c.cell_type == 'code'
                 and (m := re.search(r'^#\|\s*fig-alt:\s*(.+)$', c.source, re.M))}
+        sources = [c.get('id') for c in nb.cells if _is_source(c)]
         for cell in nb.cells:
             if cell.cell_type == 'markdown': cell.source = page_links(cell.source)   # links between pages
             if cell.cell_type != 'code': continue
@@ -199,6 +231,7 @@ def build():
         html, _ = ex.from_notebook_node(nb, resources={'metadata': {'name': titles[stem]}})
         html = signature_links(heading_ids(html)).replace(f'href="{doc_url()}', 'href="')   # links to documented names stay here
         html = figure_alts(html, alts)
+        html = source_labels(html, sources)
         side, prevnext = nav(stem, order, titles)
         html = re.sub(r'(<body[^>]*>)', lambda m: m.group(1) + side, html, count=1)
         html = html.replace('</body>', prevnext + '</body>', 1)

@@ -733,7 +733,7 @@ class NaturalPatches(torch.utils.data.IterableDataset):
                  # the first batch to yield (a resumed pre-training starts where it stopped)
                  start: int = 0,
                  rank: int = 0,                # this process's number, 0 to world_size - 1
-                 world_size: int = 1): # this process's share of every global batch
+                 world_size: int = 1): # the number of processes, each drawing its share of every global batch
         if len(images) < 2:
             raise ValueError(f"NaturalPatches needs at least two images (p- comes from a different image); "
                              f"got {len(images)}.")
