@@ -202,9 +202,9 @@ def study(out: Path, cache: Path, p: int = 33):
     data = texture_data(128, 128)
     shipped = offline_teacher(p); other = next(f for f in COMPACTNESS_FORMS if f != shipped.config.compactness and f != 'absolute')
     teachers = {'untrained (seed 0)': ([drawn(p, 0)], 0), 'untrained (seed 1)': ([drawn(p, 1)], 0),
-                'no P (metric learning, shipped before)': ([no_p(p)], 0),
-                'ImageNet-distilled (shipped)': ([shipped], 0), 'ImageNet-distilled (shipped), students of seed 1': ([shipped], 1),
-                f'ImageNet-distilled, {other} L_c (ablation, not shipped)': ([form_teacher(p, other, cache)], 0)}
+                'no P (recipe metric)': ([no_p(p)], 0),
+                'ImageNet-distilled (recipe imagenet)': ([shipped], 0), 'ImageNet-distilled (recipe imagenet), students of seed 1': ([shipped], 1),
+                f'ImageNet-distilled, {other} L_c (ablation)': ([form_teacher(p, other, cache)], 0)}
     old = json.loads(out.read_text()) if out.exists() else {}
     rec = {**old, **header(p), 'references': old.get('references', {}), 'teachers': {}}
     if not rec['references']:
@@ -223,7 +223,7 @@ def synthetic(out: Path, cache: Path, p: int = 33):
     sec = {**header(p), 'textures': list(TEXTURES), 'references': old.get('references', {}), 'teachers': {}}
     if not sec['references']: sec['references'] = references(data)
     for name, r in sec['references'].items(): print(name, json.dumps(r['mean']), flush=True)
-    teachers = {'untrained (seed 0)': ([drawn(p, 0)], 0), 'no P (metric learning, shipped before)': ([no_p(p)], 0), 'ImageNet-distilled (shipped)': ([offline_teacher(p)], 0)}
+    teachers = {'untrained (seed 0)': ([drawn(p, 0)], 0), 'no P (recipe metric)': ([no_p(p)], 0), 'ImageNet-distilled (recipe imagenet)': ([offline_teacher(p)], 0)}
     def save(rows): sec['teachers'] = rows; rec['synthetic'] = sec; out.write_text(json.dumps(rec, indent=1) + '\n')
     measure(teachers, data, old.get('teachers', {}), save)
 
@@ -231,8 +231,8 @@ def multiscale(out: Path, cache: Path, ps=(17, 33, 65)):
     "The real-texture study with the paper's multi-scale model (p = 17, 33, 65 at 128 x 128, M students per scale): untrained, no-P, shipped."
     data = texture_data(128, 128); rec = json.loads(out.read_text()); old = rec.get('multiscale', {})
     sec = {**header(list(ps)), 'teachers': {}}
-    teachers = {'untrained (seed 0)': ([drawn(p, 0) for p in ps], 0), 'ImageNet-distilled (shipped)': ([offline_teacher(p) for p in ps], 0),
-                'no P (metric learning, shipped before)': ([no_p(p) for p in ps], 0)}
+    teachers = {'untrained (seed 0)': ([drawn(p, 0) for p in ps], 0), 'ImageNet-distilled (recipe imagenet)': ([offline_teacher(p) for p in ps], 0),
+                'no P (recipe metric)': ([no_p(p) for p in ps], 0)}
     def save(rows): sec['teachers'] = rows; rec['multiscale'] = sec; out.write_text(json.dumps(rec, indent=1) + '\n')
     measure(teachers, data, old.get('teachers', {}), save)
 

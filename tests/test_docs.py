@@ -58,14 +58,34 @@ def test_a_class_is_shown_as_a_class():
     assert '\nclass Scale(' in docs.class_signatures(md.format('Scale'))
     assert '\ndef anomaly_map(' in docs.class_signatures(md.format('anomaly_map'))
 
+def test_an_annotated_star_parameter_keeps_its_star():
+    "fastcore writes `def home(*parts: str)` as `home(parts:str)`; the builder restores the star from the signature."
+    md = ('[source](https://github.com/ustudents/ustudents/blob/main/ustudents/data.py#L834)\n\n### home\n\n'
+          '```python\n\ndef home(\n    parts:str\n)->Path:\n```')
+    assert '(\n    *parts:str\n)' in docs.starred_parameters(md)
+    assert docs.starred_parameters(md.replace('home', 'load_image')) == md.replace('home', 'load_image')
+
 def test_signatures_read_as_python():
     md = ("```python\n\ndef ImageFiles(\n    args:VAR_POSITIONAL, kwargs:VAR_KEYWORD\n)\n```\n"
           "```python\n\ndef range_problem(\n    value, lo:NoneType=None, hi:NoneType=None\n)->str | None:\n```\n"
           "```python\n\ndef world(\n    \n)->tuple[int, int]:\n```")
     out = docs.plain_signatures(md)
     assert '(\n    *args, **kwargs\n)' in out and 'value, lo=None, hi=None\n' in out and '\ndef world()->tuple[int, int]:' in out
-    assert docs.plain_signatures("cfg:StudentConfig=StudentConfig(M=3, epochs=100, patch_scales=(1.0, 2.0), seed=0), x") == \
-           "cfg:StudentConfig=StudentConfig(...), x"
+
+def test_defaults_read_as_the_source_writes_them():
+    "fastcore prints a default's value; the block shows the source's expression, a constant by its name."
+    from ustudents.students import StudentConfig
+    from ustudents.data import MVTEC_CATEGORIES
+    block = lambda mod, name, params: (f'[source](https://github.com/ustudents/ustudents/blob/main/ustudents/{mod}.py#L1)'
+                                       f'\n\n### {name}\n\n```python\n\ndef {name}(\n    {params}\n)\n```')
+    fit = docs.api_block(block('score', 'fit', f"val_images, # x\n    cfg:StudentConfig={StudentConfig()!r}, # how\n    device='cpu'"))
+    assert '    cfg:StudentConfig=StudentConfig(), # how\n' in fit and "device='cpu'" in fit
+    missing = docs.api_block(block('data', 'mvtec_missing', f"root:str | Path, categories:tuple={MVTEC_CATEGORIES!r}"))
+    assert 'categories:tuple=MVTEC_CATEGORIES\n' in missing
+    cls = block('students', 'StudentConfig', 'M:int=3').replace('\n)\n', '\n)->None:\n')    # a dataclass's __init__
+    assert '\nclass StudentConfig(\n    M:int=3\n):\n' in docs.api_block(cls)
+    files = block('data', 'ImageFiles', 'args:VAR_POSITIONAL, kwargs:VAR_KEYWORD')    # no __init__ of its own
+    assert '\nclass ImageFiles(list)\n' in docs.api_block(files)
 
 def test_api_blocks_follow_the_order_of_definition():
     "nbdev inserts a cell's show_docs last definition first; the build puts them back in the module's order."
@@ -83,6 +103,23 @@ def test_api_blocks_follow_the_order_of_definition():
     out = docs.show_doc_order(cells)
     assert [c.source.split('show_doc(')[-1][:-1] if 'show_doc' in c.source else c.cell_type for c in out] == \
            ['regression_error', 'predictive_variance', 'code', 'earlier', 'later', 'markdown']
+
+def test_the_published_site_gets_the_same_mends(monkeypatch):
+    """settings.ini names `ApiBlocks` after nbdev's own processors, so Quarto's site (nbdev_docs) gets the order and the
+    signatures that this build gets."""
+    import nbformat
+    monkeypatch.syspath_prepend(str(ROOT / 'tools')); monkeypatch.chdir(ROOT)
+    from nbdev.processors import FilterDefaults
+    last = FilterDefaults().procs()[-1]
+    assert (last.__module__, last.__name__) == ('docs', 'ApiBlocks')
+    sd = lambda name, line, sig: nbformat.v4.new_code_cell(f'show_doc({name})', outputs=[nbformat.v4.new_output(
+        'display_data', data={'text/markdown': [f'[source](https://x/ustudents/data.py#L{line})\n\n',
+                                                f'```python\n\ndef {name}(\n    {sig}\n)\n```']})])
+    nb = nbformat.v4.new_notebook(cells=[sd('b', 20, 'lo:NoneType=None'), sd('a', 10, 'args:VAR_POSITIONAL')])
+    last(nb).end()
+    assert [c.source for c in nb.cells] == ['show_doc(a)', 'show_doc(b)']
+    a, b = (c.outputs[0]['data']['text/markdown'] for c in nb.cells)
+    assert '(\n    *args\n)' in a and '(\n    lo=None\n)' in b
 
 def test_figures_get_their_alt_text():
     html = ('<div class="jp-Cell jp-CodeCell" id="cell-id=aa"><img alt="No description has been provided for this image" '

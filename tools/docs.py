@@ -1,6 +1,7 @@
 """Build the docs offline, without Quarto, and check them in headless Chromium.
 
-    python tools/docs.py build          # nbdev's proc_nbs, then nbconvert to HTML: docs/*.html, with a sidebar and prev/next links
+    python tools/docs.py build          # nbdev's proc_nbs (with settings.ini's procs: ApiBlocks, below), then nbconvert to HTML:
+                                        # docs/*.html, with a sidebar and prev/next links
     python tools/docs.py check          # open every page in headless Chromium (Debian's `chromium`) and check what a reader sees;
                                         # screenshots in docs/_shots/
     python tools/docs.py lint           # the checks that need no browser, on the notebooks (tests/test_docs.py runs them)
@@ -99,24 +100,69 @@ def signature_links(html: str) -> str:
         return re.sub(r'`([^`<]+)`', r'\1', c)                  # in code, a name needs no backticks
     return re.sub(r'<span class="c1">.*?</span>', comment, html, flags=re.S)
 
+def _documented(md: str):
+    "The object a show_doc block documents, found through its [source] link and its signature's name; else None."
+    import importlib
+    m = re.search(r'\(https?://[^)]*/(ustudents/[\w/]+)\.py#L\d+\)', md); s = re.search(r'^def (\w+)\(', md, re.M)
+    if not (m and s): return None
+    try: return getattr(importlib.import_module(m.group(1).replace('/', '.')), s.group(1), None)
+    except ImportError: return None
+
 def class_signatures(md: str) -> str:
     """fastcore writes a class's signature as `def Name(...)`: as `class Name(...)`, the documented object (found through its
     [source] link) being a class."""
-    import importlib, inspect
-    m = re.search(r'\(https?://[^)]*/(ustudents/[\w/]+)\.py#L\d+\)', md); s = re.search(r'^def (\w+)\(', md, re.M)
-    if not (m and s): return md
-    try: obj = getattr(importlib.import_module(m.group(1).replace('/', '.')), s.group(1), None)
-    except ImportError: return md
-    return md.replace(s.group(0), f'class {s.group(1)}(', 1) if inspect.isclass(obj) else md
+    import inspect
+    obj = _documented(md)
+    if not inspect.isclass(obj): return md
+    if not {'__init__', '__new__'} & set(vars(obj)):     # no signature of its own (ImageFiles(list)): its bases, as written
+        md = re.sub(r'^def (\w+)\(\n\s*args:VAR_POSITIONAL, kwargs:VAR_KEYWORD\n\)',
+                    lambda m: f"def {m.group(1)}({', '.join(b.__name__ for b in obj.__bases__)})", md, count=1, flags=re.M)
+    md = re.sub(r'^def (\w+)\(', r'class \1(', md, count=1, flags=re.M)
+    return re.sub(r'^\)->None:$', '):', md, count=1, flags=re.M)         # a class's __init__ returns nothing to show
+
+def source_defaults(md: str) -> str:
+    """A default as the source writes it, where fastcore prints its value: `categories=MVTEC_CATEGORIES` (not fifteen
+    names), `cfg:StudentConfig=StudentConfig()` (not every field), `image_size=MVTEC_IMAGE_SIZE` (the constant, by name).
+
+    Literals print as they are written and are left alone."""
+    import ast, inspect, textwrap
+    obj = _documented(md)
+    if not inspect.isfunction(obj): return md
+    try:
+        src = textwrap.dedent(inspect.getsource(obj)); fn = ast.parse(src).body[0]
+        params = inspect.signature(obj).parameters
+    except (OSError, TypeError, ValueError, SyntaxError, IndexError): return md
+    if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)): return md
+    a = fn.args; pos = a.posonlyargs + a.args
+    pairs = list(zip(pos[len(pos) - len(a.defaults):], a.defaults)) + [
+        (k, d) for k, d in zip(a.kwonlyargs, a.kw_defaults) if d is not None]
+    for arg, node in pairs:
+        if isinstance(node, ast.Constant) or arg.arg not in params: continue
+        text, value = ast.get_source_segment(src, node), params[arg.arg].default
+        for shown in dict.fromkeys((repr(value), str(value))):
+            pat = re.compile(rf'(\b{re.escape(arg.arg)}(?::[^=\n]*?)?=){re.escape(shown)}(?=,|\n|\)|\s+#)')
+            md, n = pat.subn(lambda m: m.group(1) + text, md, count=1)
+            if n: break
+    return md
+
+def starred_parameters(md: str) -> str:
+    """fastcore drops the star of an annotated `*parts: str` (it writes `parts:str`): put it back, from the signature of
+    the documented object."""
+    import inspect
+    obj = _documented(md)
+    try: params = inspect.signature(obj).parameters.values() if callable(obj) else []
+    except (TypeError, ValueError): return md
+    for p in params:
+        star = {p.VAR_POSITIONAL: '*', p.VAR_KEYWORD: '**'}.get(p.kind)
+        if star: md = re.sub(rf'(?<![\w*]){p.name}:(?!VAR_)', f'{star}{p.name}:', md, count=1)
+    return md
 
 def plain_signatures(md: str) -> str:
     """Signatures as Python writes them, where fastcore writes its own names: `*args` and `**kw` (not `args:VAR_POSITIONAL`),
-    `lo=None` (not `lo:NoneType=None`, the default's type taken for an annotation), `f()` for no parameters, and
-    `cfg:StudentConfig=StudentConfig(...)` for a configuration default, whose fields the class documents."""
+    `lo=None` (not `lo:NoneType=None`, the default's type taken for an annotation), and `f()` for no parameters."""
     md = re.sub(r'\b(\w+):VAR_POSITIONAL\b', r'*\1', md)
     md = re.sub(r'\b(\w+):VAR_KEYWORD\b', r'**\1', md)
     md = re.sub(r'\b(\w+):NoneType=None\b', r'\1=None', md)
-    md = re.sub(r'=(\w+Config)\((?:[^()]|\([^()]*\))*\)', r'=\1(...)', md)    # a configuration default: its class, not every field
     return re.sub(r'^((?:async )?def \w+)\(\n\s*\n\)', r'\1()', md, flags=re.M)
 
 def _is_source(c) -> bool:
@@ -184,11 +230,32 @@ def nav(stem: str, order, titles) -> tuple[str, str]:
     nxt = f'<a href="{page_name(stems[i + 1])}">{htmllib.escape(titles.get(stems[i + 1], ""))} →</a>' if 0 <= i < len(stems) - 1 else '<span></span>'
     return NAV_CSS + ''.join(side), f'<div id="us-prevnext">{prev}{nxt}</div>'
 
+def api_block(md: str) -> str:
+    """A show_doc block's signature as Python writes it.
+
+    Defaults as the source writes them (`source_defaults`), classes as classes (`class_signatures`), stars
+    (`starred_parameters`) and fastcore's own names (`plain_signatures`)."""
+    return plain_signatures(starred_parameters(class_signatures(source_defaults(md))))
+
+class ApiBlocks:
+    """An nbdev processor, named in settings.ini (`procs = docs:ApiBlocks`), so that Quarto's site and this build mend
+    show_doc's blocks alike: in the order their cell defines them (`show_doc_order`), with signatures as Python writes
+    them (`api_block`). nbdev imports it as the module `docs`: tools/ must be on PYTHONPATH for nbdev_docs and
+    nbdev_preview (the deploy workflow sets it; this script's own build has it)."""
+    def __init__(self, nb): self.nb = nb
+    def end(self):
+        self.nb.cells = show_doc_order(self.nb.cells)
+        for c in self.nb.cells:
+            for o in (c.get('outputs', []) if c.cell_type == 'code' else []):
+                v = o.get('data', {}).get('text/markdown')
+                if v is not None: o['data']['text/markdown'] = api_block(''.join(v) if isinstance(v, list) else v)
+
 def build():
     import nbformat, yaml
     from nbconvert import HTMLExporter
     from nbdev.serve import proc_nbs
-    proc = Path(proc_nbs(n_workers=0))
+    if str(root / 'tools') not in sys.path: sys.path.insert(0, str(root / 'tools'))   # settings.ini's procs: docs:ApiBlocks
+    proc = Path(proc_nbs(n_workers=0, force=True))     # force: settings.ini's `procs` (ApiBlocks, from this file) may have changed
     docs.mkdir(exist_ok=True)
     for old in docs.glob('*.html'): old.unlink()                         # pages of a previous build, perhaps under other names
     from traitlets.config import Config
@@ -211,7 +278,6 @@ def build():
                 nb.cells[i] = nbformat.v4.new_markdown_cell(f'<h1 class="title">{htmllib.escape(title)}</h1>\n\n'
                                                             f"> {fm.get('description', '')}")
                 break
-        nb.cells = show_doc_order(nb.cells)
         notebooks[nb_path.stem], titles[nb_path.stem] = nb, (title if nb_path.stem != 'index' else 'Home')
     order = [(s, st) for s, st in reading_order() if st in notebooks]
     for stem, nb in notebooks.items():
@@ -226,8 +292,7 @@ def build():
             cell.source = '\n'.join(l for l in cell.source.splitlines() if not l.lstrip().startswith('#|')).strip()
             for o in cell.get('outputs', []):   # Quarto-only attributes in show_doc's output
                 if 'data' in o and 'text/markdown' in o['data']:
-                    o['data']['text/markdown'] = plain_signatures(class_signatures(
-                        page_links(re.sub(r'\{target="_blank"[^}]*\}', '', o['data']['text/markdown']))))
+                    o['data']['text/markdown'] = page_links(re.sub(r'\{target="_blank"[^}]*\}', '', o['data']['text/markdown']))
         html, _ = ex.from_notebook_node(nb, resources={'metadata': {'name': titles[stem]}})
         html = signature_links(heading_ids(html)).replace(f'href="{doc_url()}', 'href="')   # links to documented names stay here
         html = figure_alts(html, alts)

@@ -14,7 +14,7 @@ from .data import (MVTecAD, list_images, check_image_files, as_images, resize_im
 from PIL import Image
 from .teacher import (TeacherConfig, pretrain_teacher, save_teacher, load_teacher, PATCH_SIZES,
                                COMPACTNESS_FORMS, offline_teacher, P_NETWORKS)
-from .core import AMP_MODES, SEED_LIMITS, range_problem, check_writable, init_distributed, world
+from .core import AMP_MODES, SEED_LIMITS, Limits, range_problem, check_writable, init_distributed, world
 from .students import StudentConfig
 from .fdfe import ALIGNMENTS
 from .score import anomaly_map
@@ -85,8 +85,7 @@ def _number(kind, lo=None, hi=None, why: str = '', open_lo: bool = False, open_h
 
 def _limited(cfg_cls, field: str, kind):
     "An argparse type enforcing `cfg_cls.LIMITS[field]`."
-    lo, hi, why = cfg_cls.LIMITS[field]
-    return _number(kind, lo, hi, why, open_lo=field == 'lr')
+    return _number(kind, *Limits(*cfg_cls.LIMITS[field]))
 
 def _p_input_size(s: str) -> int|None:
     "--p-input-size: 0 (None: P sees the patch as it is) or the limit `TeacherConfig.check` applies to a size."

@@ -5,13 +5,15 @@
 # %% ../nbs/09_core.ipynb #c0a1e005
 from __future__ import annotations
 import contextlib, hashlib, math, numbers, os, signal, tempfile, threading
+from dataclasses import dataclass
 from pathlib import Path
 import torch
 
 # %% auto #0
-__all__ = ['SEED_LIMITS', 'IMAGE_SIDE_LIMITS', 'AMP_MODES', 'range_problem', 'check_value', 'physical_memory', 'check_limits',
-           'as_device', 'as_path', 'amp_dtype', 'autocast', 'grad_scaler', 'held_interrupt', 'atomic_write',
-           'atomic_save', 'load_checkpoint', 'file_digest', 'check_writable', 'world', 'init_distributed', 'barrier']
+__all__ = ['SEED_LIMITS', 'IMAGE_SIDE_LIMITS', 'AMP_MODES', 'range_problem', 'check_value', 'physical_memory', 'Limits',
+           'check_limits', 'as_device', 'as_path', 'amp_dtype', 'autocast', 'grad_scaler', 'held_interrupt',
+           'atomic_write', 'atomic_save', 'load_checkpoint', 'file_digest', 'check_writable', 'world',
+           'init_distributed', 'barrier']
 
 # %% ../nbs/09_core.ipynb #c0a1e008
 def range_problem(value, lo=None, hi=None, why: str = '', open_lo: bool = False, open_hi: bool = False,
@@ -46,18 +48,30 @@ def physical_memory() -> int:
     try: return os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES')
     except (ValueError, OSError, AttributeError): return 0
 
+@dataclass(frozen=True)
+class Limits:
+    """A setting's range lo..hi, why it is that, and whether an end is excluded.
+
+    It unpacks into the arguments of `check_value` after the value: `check_value(name, v, *limits)`."""
+    lo: float|None = None    # the lowest value allowed; None: no bound
+    hi: float|None = None    # the highest value allowed; None: no bound
+    why: str = ''            # the reason, said where it is not plain
+    open_lo: bool = False    # lo itself is refused (lr > 0)
+    open_hi: bool = False    # hi itself is refused
+
+    def __iter__(self): return iter((self.lo, self.hi, self.why, self.open_lo, self.open_hi))
+
 # the LIMITS entry of every configuration's seed
-SEED_LIMITS = (0, 2**63 - 1, 'a seed is a non-negative 64-bit integer')
+SEED_LIMITS = Limits(0, 2**63 - 1, 'a seed is a non-negative 64-bit integer')
 # the side images are resized to, everywhere
-IMAGE_SIDE_LIMITS = (1, 8192, "MVTec AD's largest images are 1024 pixels")
+IMAGE_SIDE_LIMITS = Limits(1, 8192, "MVTec AD's largest images are 1024 pixels")
 
 def check_limits(cfg) -> None:
-    """Check every field named in `cfg.LIMITS` (name: (lo, hi, why)).
+    """Check every field named in `cfg.LIMITS` (name: a `Limits`, or a tuple of its fields).
 
-    A field whose default is an int must be a whole number; lr > 0."""
-    for name, (lo, hi, why) in cfg.LIMITS.items():
-        check_value(name, getattr(cfg, name), lo, hi, why, open_lo=name == 'lr',
-                    integer=type(getattr(type(cfg), name)) is int)
+    A field whose default is an int must be a whole number."""
+    for name, spec in cfg.LIMITS.items():
+        check_value(name, getattr(cfg, name), *Limits(*spec), integer=type(getattr(type(cfg), name)) is int)
 
 
 # %% ../nbs/09_core.ipynb #c0a1e011

@@ -174,7 +174,8 @@ def check_image_files(files: list,            # image paths a long job will read
                       need: str = 'the patch size', # what `min_side` is, for the message
                       skip_bad: bool = False, # drop unusable files (counted on stderr) instead of stopping
                       skip_hint: str = '',    # how the caller's user asks for `skip_bad`, if it can (e.g. an option)
-                      threads: int|None = None) -> ImageFiles:
+                      threads: int|None = None # threads decoding the files; default min(8, CPUs)
+                     ) -> ImageFiles:
     """The files, every one read and decoded in full now, before any step of a long job.
 
     Raises an error naming the first unusable one, or (`skip_bad`) returns the usable ones."""

@@ -12,7 +12,7 @@ from .fdfe import dense_network, DEFAULT_ALIGNMENT, ALIGNMENTS
 from .data import batches
 from .teacher import patch_network, PatchNetwork
 from .core import (amp_dtype, autocast, grad_scaler, check_value, check_limits, as_device,
-    SEED_LIMITS, IMAGE_SIDE_LIMITS)
+    Limits, SEED_LIMITS, IMAGE_SIDE_LIMITS)
 
 # %% auto #0
 __all__ = ['M_LIMITS', 'descriptor_stats', 'Students', 'normalise', 'student_loss', 'StudentConfig', 'student_step',
@@ -44,7 +44,7 @@ def descriptor_stats(teacher: nn.Module,  # the dense teacher T
     return mean.float().cpu(), (m2 / n).sqrt().float().cpu()
 
 # %% ../nbs/03_students.ipynb #cbbdab7d
-M_LIMITS = (2, 100, 'predictive variance needs two students, and each is a whole network in memory')
+M_LIMITS = Limits(2, 100, 'predictive variance needs two students, and each is a whole network in memory')
 
 class Students(nn.Module):
     "M student networks with the teacher's architecture, evaluated densely."
@@ -94,7 +94,7 @@ class StudentConfig:
 
     LIMITS = dict(M=M_LIMITS,
                   epochs=(1, 10**6, 'zero epochs would save untrained students'), batch_size=(1, 4096, ''),
-                  lr=(0, None, 'Adam needs a positive step size'), weight_decay=(0, 1, ''),
+                  lr=Limits(0, None, 'Adam needs a positive step size', open_lo=True), weight_decay=(0, 1, ''),
                   image_size=IMAGE_SIDE_LIMITS, seed=SEED_LIMITS)
 
     def check(self) -> 'StudentConfig':
@@ -116,7 +116,7 @@ def student_step(T: nn.Module,              # the dense teacher, in eval mode
                  scalers: list,             # one `grad_scaler` per student (disabled unless fp16)
                  x: torch.Tensor,           # a batch of images on the networks' device, (B, 3, H, W)
                  mu: torch.Tensor,          # the teacher's descriptor means, (d,)
-                 sigma: torch.Tensor,       # the teacher's descriptor statistics, (d,)
+                 sigma: torch.Tensor,       # the teacher's descriptor standard deviations, (d,)
                  dtype: torch.dtype|None = None,         # autocast dtype (`amp_dtype`), None for float32
                 ) -> torch.Tensor:          # each student's loss on this batch, (len(students),), on the device
     """One step of every student on one batch.
@@ -154,7 +154,7 @@ def train_students(teacher: PatchNetwork,  # the pre-trained patch network T-hat
                    images,                  # anomaly-free training images: (N, 3, H, W), a list, or a dataset
                    cfg: StudentConfig,      # how the students are trained
                    mu: torch.Tensor|None = None,    # the teacher's descriptor means, (d,); computed if None
-                   sigma: torch.Tensor|None = None, # descriptor statistics; computed if None
+                   sigma: torch.Tensor|None = None, # the descriptor standard deviations, (d,); computed if None
                    device: str|torch.device = 'cpu', # where to train, e.g. 'cuda'
                    progress: bool = True,     # show a progress bar with each student's loss
                    resume: dict|None = None,  # a state from `on_epoch` to continue from

@@ -14,7 +14,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from .data import (NaturalPatches, ImageFiles, check_image_files, sample_photographs, PATCH_SCALES,
     PLUS_MAX_SHIFT, PLUS_NOISE_STD)
-from .core import (check_value, check_limits, SEED_LIMITS, physical_memory, as_device, amp_dtype,
+from .core import (check_value, check_limits, Limits, SEED_LIMITS, physical_memory, as_device, amp_dtype,
     autocast, grad_scaler, atomic_write, atomic_save, load_checkpoint, world)
 
 # %% auto #0
@@ -37,8 +37,8 @@ ARCHITECTURES = {
          ('conv', 4, 256), ('conv', 1, D_DESCRIPTOR)],                 # 65 61 30 26 13 9 4 1 1  the paper's table
     33: [('conv', 5, 128), ('pool', 2), ('conv', 5, 256), ('pool', 2), ('conv', 2, 256),
          ('conv', 4, D_DESCRIPTOR)],                                   # 33 29 14 10 5 4 1       [R] reconstruction
-    # 17 12 8 4 1  [R] reconstruction
-    17: [('conv', 6, 128), ('conv', 5, 256), ('conv', 5, 256), ('conv', 4, D_DESCRIPTOR)],
+    17: [('conv', 6, 128), ('conv', 5, 256), ('conv', 5, 256),
+         ('conv', 4, D_DESCRIPTOR)],                                   # 17 12 8 4 1             [R] reconstruction
 }
 DESCRIPTOR_ACTIVATION = False   # leaky ReLU after the descriptor layer too? [R: "after each convolution layer"]
 INPUT_NORMALISATION = None      # None: T-hat sees raw [0, 1] RGB; 'imagenet': standardised as P's input [R]
@@ -259,10 +259,10 @@ def effective_rank(t: torch.Tensor, # descriptors, (B, d)
     return float(torch.exp(-(share * share.log()).sum()))
 
 # %% ../nbs/02_teacher.ipynb #25d30b9c
-TEACHER_LIMITS = dict(                 # setting: (lowest, highest, why); None: no bound
+TEACHER_LIMITS = dict(                 # setting: (lowest, highest, why), a `Limits`; None: no bound
     batch_size=(2, 65536, 'the compactness loss correlates the descriptors of a batch, which needs two'),
     iterations=(1, 10**8, 'zero iterations would save an untrained teacher'),
-    lr=(0, None, 'Adam needs a positive step size'), weight_decay=(0, 1, ''), margin=(0, 10**6, ''),
+    lr=Limits(0, None, 'Adam needs a positive step size', open_lo=True), weight_decay=(0, 1, ''), margin=(0, 10**6, ''),
     lambda_k=(0, 10**6, ''), lambda_m=(0, 10**6, ''), lambda_c=(0, 10**6, ''), max_shift=(0, 256, ''),
     noise_std=(0, 1, 'images lie in [0, 1]'), pool=(0, 10**7, '0 draws fresh patches every step'), seed=SEED_LIMITS)
 
@@ -431,7 +431,7 @@ def _resume(checkpoint: str|Path|None, cfg: 'TeacherConfig', net: nn.Module, opt
 def pretrain_teacher(cfg: TeacherConfig,         # the configuration
                      # natural images: tensors, arrays, paths or a dataset (see `natural_images`)
                      images,
-                     # the network to distil; default `PretrainedP(cfg.p_weights, cfg.p_input_size)`
+                     # the network to distil; default `PretrainedP(cfg.p_weights, cfg.p_input_size, cfg.p_network)`
                      P: nn.Module|None = None,
                      device: str|torch.device = 'cpu', # where to train, e.g. 'cuda'
                      progress: bool = True,      # show a progress bar (on process 0)
@@ -557,11 +557,11 @@ OFFLINE_RECIPES = {
                      p_input_size=112, pool=16384,
                      # the paper's form, chosen on development data (the compactness form with an ImageNet P, above)
                      compactness='signed'),
-    # no P: the teachers shipped before
+    # no P: the teachers shipped before the ImageNet ones (and after the first, signed ones)
     'metric': dict(lambda_k=0.0, lambda_m=1.0, lambda_c=0.002, p_weights=None, compactness='squared'),
     # a random P: for the collapse study
     'random-p': dict(lambda_k=1.0, lambda_m=0.0, lambda_c=1.0, p_weights=None, compactness='squared')}
-# what a 2-core CPU does in about 5, 6 and 10 minutes (bf16)
+# steps per recipe and receptive field, sized for a 2-core CPU; what they took is in each teacher's provenance (below)
 OFFLINE_ITERATIONS = {'imagenet': {17: 3000, 33: 4000, 65: 2000},
                       'metric': {17: 600, 33: 400, 65: 150}, 'random-p': {17: 300, 33: 300, 65: 300}}
 # bf16 autocast also on a CPU, where it is faster (measured below)
