@@ -114,9 +114,12 @@ def class_signatures(md: str) -> str:
     import inspect
     obj = _documented(md)
     if not inspect.isclass(obj): return md
-    if not {'__init__', '__new__'} & set(vars(obj)):     # no signature of its own (ImageFiles(list)): its bases, as written
-        md = re.sub(r'^def (\w+)\(\n\s*args:VAR_POSITIONAL, kwargs:VAR_KEYWORD\n\)',
-                    lambda m: f"def {m.group(1)}({', '.join(b.__name__ for b in obj.__bases__)})", md, count=1, flags=re.M)
+    if not {'__init__', '__new__'} & set(vars(obj)):     # no signature of its own (ImageFiles(list)): its base class's
+        try: sig = str(inspect.signature(obj))[1:-1]
+        except (TypeError, ValueError): sig = None
+        if sig is not None:
+            md = re.sub(r'^def (\w+)\(\n\s*args:VAR_POSITIONAL, kwargs:VAR_KEYWORD\n\)',
+                        lambda m: f"def {m.group(1)}(\n    {sig}\n)", md, count=1, flags=re.M)
     md = re.sub(r'^def (\w+)\(', r'class \1(', md, count=1, flags=re.M)
     return re.sub(r'^\)->None:$', '):', md, count=1, flags=re.M)         # a class's __init__ returns nothing to show
 

@@ -41,7 +41,7 @@ def upsample_map(m, shape) -> np.ndarray:
 # %% ../nbs/05_metrics.ipynb #b85df290
 @dataclass
 class PixelScores:
-    """The scores of one evaluation split by the ground truth: all the pixel metrics need.
+    """The scores of one evaluation, split by the ground truth: all that the pixel metrics need.
 
     The metrics reorder the arrays in place."""
     neg: np.ndarray      # (N_free,) scores of defect-free pixels
