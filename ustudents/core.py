@@ -5,7 +5,7 @@
 # %% ../nbs/09_core.ipynb #c0a1e005
 from __future__ import annotations
 import contextlib, hashlib, math, numbers, os, signal, tempfile, threading
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from pathlib import Path
 import torch
 
@@ -59,7 +59,7 @@ class Limits:
     open_lo: bool = False    # lo itself is refused (lr > 0)
     open_hi: bool = False    # hi itself is refused
 
-    def __iter__(self): return iter((self.lo, self.hi, self.why, self.open_lo, self.open_hi))
+    def __iter__(self): return iter(astuple(self))   # the fields, in order
 
 # the LIMITS entry of every configuration's seed
 SEED_LIMITS = Limits(0, 2**63 - 1, 'a seed is a non-negative 64-bit integer')
