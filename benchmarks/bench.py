@@ -11,11 +11,12 @@ Prints Markdown tables. Multiply-adds are counted from the architectures (METHOD
 about 1.4 M, 1.6 M and 3.0 M per pixel and network), at the image's pixels: the zero context of
 p - 1 pixels around the image is work the method does but is not counted, so it lowers the ratio.
 """
-import argparse, datetime, json, multiprocessing as mp, platform, resource, time
+import argparse, datetime, json, multiprocessing as mp, resource, time
 from pathlib import Path
 import torch
 import torch.nn as nn
 from timing import sync, timed                # benchmarks/timing.py: the one timing helper
+from ustudents.core import machine, machine_line
 from ustudents.teacher import patch_network, PATCH_SIZES, D_DESCRIPTOR
 from ustudents.core import grad_scaler
 from ustudents import fdfe
@@ -52,16 +53,16 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--device', default='cpu'); ap.add_argument('--quick', action='store_true', help='128 x 128 images, fewer repetitions')
     ap.add_argument('--side', type=int, default=None, help='image side (default 256, or 128 with --quick)')
-    ap.add_argument('--amp', action='store_true', help='bf16 autocast for anomaly_map and training')
+    ap.add_argument('--amp', action='store_true', help='bf16 autocast for anomaly_map and training, asked for by name '
+                    '(fast only where the processor computes bf16 natively; see ustudents.core.amp_dtype)')
     ap.add_argument('--json', default=None, help='also write the figures to this JSON file')
     ap.add_argument('--compile', action='store_true', help='also time anomaly_map with torch.compile (compile_networks) for each p')
     a = ap.parse_args()
     dev = torch.device(a.device); side = a.side or (128 if a.quick else 256); reps = 1 if a.quick else 2
     torch.manual_seed(0)
-    name = torch.cuda.get_device_name() if dev.type == 'cuda' else f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads"
-    rec = dict(device=str(dev), machine=name, torch=torch.__version__, date=str(datetime.date.today()), side=side,
-               precision='bf16 autocast' if a.amp else 'fp32', maps=[], layout=[], fusion=[], compile=[], fdfe=[], training=[])
-    print(f"# ustudents benchmark: {dev} ({name}), torch {torch.__version__}, {rec['date']}, images {side}x{side}, {rec['precision']}\n")
+    rec = dict(device=str(dev), machine=machine(dev, torch.bfloat16 if a.amp else None), date=str(datetime.date.today()), side=side,
+               maps=[], layout=[], fusion=[], compile=[], fdfe=[], training=[])
+    print(f"# ustudents benchmark: {dev}, {machine_line(rec['machine'])}, torch {torch.__version__}, {rec['date']}, images {side}x{side}\n")
 
     # the ceiling: one large dense convolution, as the students' widest layers
     conv = nn.Conv2d(256, 256, 5).to(dev).eval(); x = torch.randn(1, 256, 132, 132, device=dev)
@@ -82,8 +83,8 @@ def main():
         gmacs = sum(macs_per_pixel(p) for p in ps) * 4 * side * side / 1e9        # teacher + 3 students per scale
         img1, img4 = torch.rand(1, 3, side, side, device=dev), torch.rand(4, 3, side, side, device=dev)
         if dev.type == 'cuda': torch.cuda.reset_peak_memory_stats()
-        lat = timed(lambda: anomaly_map(model, img1, amp=a.amp), dev, repeats=reps, best=True)
-        thr = 4 / timed(lambda: anomaly_map(model, img4, amp=a.amp, batch_size=4), dev, repeats=reps, best=True)
+        lat = timed(lambda: anomaly_map(model, img1, amp='bf16' if a.amp else 'off'), dev, repeats=reps, best=True)
+        thr = 4 / timed(lambda: anomaly_map(model, img4, amp='bf16' if a.amp else 'off', batch_size=4), dev, repeats=reps, best=True)
         rate = gmacs * thr
         peak = torch.cuda.max_memory_allocated() / 2**20 if dev.type == 'cuda' else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         label = 'multi-scale ' + '+'.join(map(str, ps)) if len(ps) > 1 else f'p = {ps[0]}'
@@ -122,10 +123,10 @@ def main():
         for p in PATCH_SIZES:
             img = torch.rand(1, 3, side, side, device=dev)
             model = model_for((p,), dev=dev, side=side)
-            te = timed(lambda: anomaly_map(model, img, amp=a.amp), dev, repeats=reps, best=True)
+            te = timed(lambda: anomaly_map(model, img, amp='bf16' if a.amp else 'off'), dev, repeats=reps, best=True)
             compile_networks(model)
-            t0 = time.perf_counter(); anomaly_map(model, img, amp=a.amp); sync(dev); tc0 = time.perf_counter() - t0
-            tc = timed(lambda: anomaly_map(model, img, amp=a.amp), dev, repeats=reps, best=True)
+            t0 = time.perf_counter(); anomaly_map(model, img, amp='bf16' if a.amp else 'off'); sync(dev); tc0 = time.perf_counter() - t0
+            tc = timed(lambda: anomaly_map(model, img, amp='bf16' if a.amp else 'off'), dev, repeats=reps, best=True)
             rec['compile'].append(dict(p=p, eager_s=round(te, 3), compiled_s=round(tc, 3), compile_s=round(tc0, 1)))
             print(f"| {p} | {te:.3f} | {tc:.3f} | {te / tc:.2f}x | {tc0:.0f} |", flush=True)
 

@@ -5,9 +5,10 @@
 Patch-wise cost is exactly linear in the number of patches, so for large images it is timed on
 `--patches` patches and scaled to all H*W of them (marked 'extrapolated'). Prints a Markdown table.
 """
-import argparse, platform, datetime
+import argparse, datetime
 import torch
 from timing import timed                      # benchmarks/timing.py: the one timing helper
+from ustudents.core import machine, machine_line
 from ustudents.teacher import patch_network, PATCH_SIZES
 from ustudents.fdfe import dense_network, patchwise
 
@@ -17,7 +18,7 @@ def main():
     ap.add_argument('--patches', type=int, default=1024, help='patches timed when patch-wise evaluation would take long')
     a = ap.parse_args()
     dev = torch.device(a.device)
-    print(f"# FDFE vs patch-wise, {dev} ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads), torch {torch.__version__}, {datetime.date.today()}\n")
+    print(f"# FDFE vs patch-wise, {dev} ({machine_line(machine(dev))}), torch {torch.__version__}, {datetime.date.today()}\n")
     print("| p | image | patch-wise (s) | FDFE (s) | speed-up |\n|---|---|---|---|---|")
     torch.manual_seed(0)
     with torch.inference_mode():

@@ -1,6 +1,6 @@
 """What torchrun buys on this machine, and what it would on eight GPUs.
 
-    python benchmarks/bench_sweep.py
+    python benchmarks/bench_sweep.py > nbs/results/bench_sweep.txt     # its first line names the machine
 
 1. The job-parallel sweep: `ustudents sweep` over two synthetic categories x two receptive fields, one process with two threads
    against two processes with one thread each under torchrun (gloo): wall time and speed-up.
@@ -12,6 +12,7 @@ import json, os, socket, subprocess, sys, tempfile, time
 from pathlib import Path
 from ustudents.data import make_synthetic_mvtec
 from ustudents.teacher import patch_network, decoder, D_DESCRIPTOR
+from ustudents.core import machine, machine_line, amp_dtype
 
 def free_port():
     with socket.socket() as s: s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
@@ -22,6 +23,7 @@ def timed(cmd, env):
     return time.perf_counter() - t
 
 def main():
+    print(f"machine: {machine_line(machine('cpu', amp_dtype('cpu')))}", flush=True)   # the sweep's --amp auto
     exe = str(Path(sys.executable).with_name('ustudents'))
     torchrun = [sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node', '2', '--master_addr', '127.0.0.1']
     with tempfile.TemporaryDirectory() as d:

@@ -27,7 +27,7 @@ from ustudents.data import sample_photographs, load_image, resize_image, Natural
 from ustudents.fdfe import dense_network
 from ustudents.teacher import (TeacherConfig, pretrain_teacher, patch_network, PretrainedP, correlation_matrix, effective_rank, COMPACTNESS_FORMS,
                                PATCH_SIZES, D_DESCRIPTOR, Distil, decoder, teacher_step)
-from ustudents.core import amp_dtype, grad_scaler
+from ustudents.core import amp_dtype, grad_scaler, machine, processor_name
 from ustudents.students import Students, StudentConfig, student_step
 from ustudents.score import anomaly_map
 from ustudents.experiment import compare_teachers
@@ -176,8 +176,8 @@ def main():
     ap.add_argument('--no-untrained', action='store_true', help='leave the untrained teacher out of the study'); ap.add_argument('--record', default='gpu_h200.json')
     a = ap.parse_args(); a.out.mkdir(parents=True, exist_ok=True)
     dev = torch.device('cuda' if torch.cuda.is_available() else 'cpu')
-    rec = dict(date=time.strftime('%Y-%m-%d'), device=torch.cuda.get_device_name() if dev.type == 'cuda' else platform.processor() or 'cpu',
-               torch=torch.__version__, tiny=a.tiny, seconds={})
+    rec = dict(date=time.strftime('%Y-%m-%d'), device=torch.cuda.get_device_name() if dev.type == 'cuda' else processor_name(),
+               machine=machine(dev, 'per row: float32, TF32 or bfloat16'), tiny=a.tiny, seconds={})
     save = lambda: (a.out / a.record).write_text(json.dumps(rec, indent=1))
     teachers, start = None, time.perf_counter()
     for phase in a.phases:

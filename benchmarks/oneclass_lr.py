@@ -13,7 +13,8 @@ from ustudents.data import one_class_mnist5k
 from ustudents.teacher import offline_teacher
 from ustudents.students import StudentConfig, train_students, student_loss, normalise
 from ustudents.fdfe import dense_network
-from ustudents.experiment import machine, write_json
+from ustudents.experiment import write_json
+from ustudents.core import machine, amp_dtype
 
 RATES = (1e-4, 3e-4, 1e-3, 3e-3)
 
@@ -24,7 +25,7 @@ def main(out=None):
     res = {}
     for lr in RATES:
         t0 = time.perf_counter()
-        S, mu, sigma, hist = train_students(teacher, fit, StudentConfig(M=2, epochs=4, batch_size=8, lr=lr, image_size=32), progress=False, amp=True)
+        S, mu, sigma, hist = train_students(teacher, fit, StudentConfig(M=2, epochs=4, batch_size=8, lr=lr, image_size=32), progress=False)
         with torch.no_grad():
             target = normalise(T(held), mu, sigma)
             held_loss = [float(student_loss(S.dense[k](held), target)) for k in range(2)]
@@ -32,7 +33,7 @@ def main(out=None):
         print(f"lr {lr:g}: training loss per epoch {res[f'{lr:g}']['train_loss']}, held-out loss {res[f'{lr:g}']['held_out_loss']}", flush=True)
     best = min(res, key=lambda k: sum(res[k]['held_out_loss']))
     print('lowest held-out loss:', best)
-    if out: write_json(out, dict(rates=res, chosen=float(best), rule='lowest mean held-out regression loss', **machine()))
+    if out: write_json(out, dict(rates=res, chosen=float(best), rule='lowest mean held-out regression loss', machine=machine('cpu', amp_dtype('cpu'))))
 
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0]); ap.add_argument('--out')

@@ -35,6 +35,7 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 from ustudents.data import make_texture_category, MVTecAD, preload, sample_photographs, REAL_TEXTURES, DEFECTS
 from ustudents.teacher import TeacherConfig, pretrain_teacher, patch_network, offline_teacher, load_teacher, save_teacher, effective_rank
+from ustudents.core import machine, amp_dtype
 from ustudents.fdfe import dense_network
 from ustudents.metrics import pro_auc
 
@@ -106,7 +107,7 @@ def main():
     for spec in a.teacher:
         name, path = spec.rsplit('=', 1); T = load_teacher(path); teachers[T.p, name] = T
     data, large = texture_data(), texture_data(LARGE)
-    rec = dict(date=time.strftime('%Y-%m-%d'), device=f'cpu, {torch.get_num_threads()} threads', torch=torch.__version__, image_size=SIZE,
+    rec = dict(date=time.strftime('%Y-%m-%d'), machine=machine('cpu', amp_dtype('cpu')), image_size=SIZE,
                n_train=40, n_test_good=8, n_per_defect=4, teachers={})
     for (p, name), T in sorted(teachers.items(), key=lambda kv: kv[0][0]):
         r = measure(T, large if p == 65 else data); r['p'] = p; r['image_size'] = LARGE if p == 65 else SIZE; rec['teachers'][f'p = {p}: {name}'] = r

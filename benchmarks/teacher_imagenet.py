@@ -32,7 +32,7 @@ multiscale: the paper's multi-scale model (students at p = 17, 33 and 65, their 
 textures at 128 x 128: three untrained teachers (seed 0), the three no-P teachers shipped before (benchmarks/teachers/), the three
 shipped ones. Kept under `multiscale`. Every phase keeps a row whose teachers (their provenance) and student seed are unchanged.
 """
-import argparse, json, platform, tempfile, time
+import argparse, json, tempfile, time
 from pathlib import Path
 import numpy as np
 import torch
@@ -41,6 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 from ustudents.data import make_texture_category, make_synthetic_mvtec, TEXTURES, MVTecAD, preload, sample_photographs, NaturalPatches, REAL_TEXTURES, DEFECTS
 from ustudents.teacher import (patch_network, offline_teacher, load_teacher, save_teacher, effective_rank, PretrainedP, lite0_classifier,
                                COMPACTNESS_FORMS, IMAGENET_MEAN, IMAGENET_STD, D_DESCRIPTOR)
+from ustudents.core import machine, amp_dtype
 from ustudents.fdfe import dense_network
 from ustudents.students import StudentConfig
 from ustudents.score import fit, anomaly_map
@@ -80,8 +81,8 @@ def students_score(teachers: list, data: dict, cfg: StudentConfig, seed: int = 0
     out = {}
     for tex, (tr, va, te, masks, kinds) in data.items():
         torch.manual_seed(seed)
-        model = fit(teachers, tr, va, StudentConfig(**{**cfg.__dict__, 'seed': seed}), progress=False, amp=True)
-        out[tex] = scores(anomaly_map(model, te, amp=True).numpy(), masks, kinds)
+        model = fit(teachers, tr, va, StudentConfig(**{**cfg.__dict__, 'seed': seed}), progress=False)
+        out[tex] = scores(anomaly_map(model, te).numpy(), masks, kinds)
     return summary(out)
 
 class Lite0Gaussian:
@@ -117,7 +118,7 @@ def decodable(T, P, p: int, start: int = 10**6) -> dict:
 
 def forms(out: Path, cache: Path):
     P = PretrainedP('imagenet', OFFLINE_RECIPES['imagenet']['p_input_size'], OFFLINE_RECIPES['imagenet']['p_network'])
-    data = texture_data(64, 128); rec = dict(date=time.strftime('%Y-%m-%d'), device=f'cpu, {torch.get_num_threads()} threads, {platform.machine()}', torch=torch.__version__,
+    data = texture_data(64, 128); rec = dict(date=time.strftime('%Y-%m-%d'), machine=machine('cpu', amp_dtype('cpu')),
                                              p=17, recipe=OFFLINE_RECIPES['imagenet'], students=FORM_STUDENTS.__dict__, collapsed_below=COLLAPSED, forms={})
     torch.manual_seed(0); U = patch_network(17).eval()
     rec['untrained'] = decodable(U, P, 17)                   # the reference: what a random network's descriptor carries
@@ -194,7 +195,7 @@ def drawn(p: int, seed: int): torch.manual_seed(seed); return patch_network(p)
 def no_p(p: int): return load_teacher(ROOT / 'benchmarks' / 'teachers' / f'metric_p{p}.pt')
 
 def header(p) -> dict:
-    return dict(date=time.strftime('%Y-%m-%d'), device=f'cpu, {torch.get_num_threads()} threads, {platform.machine()}', torch=torch.__version__, p=p,
+    return dict(date=time.strftime('%Y-%m-%d'), machine=machine('cpu', amp_dtype('cpu')), p=p,
                 image_size=128, crop=128, students=STUDENTS.__dict__, **N)
 
 def study(out: Path, cache: Path, p: int = 33):

@@ -3,7 +3,7 @@ import json, os, shutil, signal, subprocess, sys, time
 from pathlib import Path
 import numpy as np, pytest, torch
 from PIL import Image
-from ustudents.data import make_synthetic_mvtec, load_mask
+from ustudents.data import make_synthetic_mvtec, load_mask, MVTecAD
 from ustudents.metrics import pro_auc, pixel_auroc, upsample_map
 from ustudents.experiment import load_maps, run_metrics
 from conftest import run_cli
@@ -37,6 +37,7 @@ def trained(tmp_path_factory):
 def test_help_is_complete():
     for cmd in ('demo', 'pretrain-teacher', 'train-students', 'evaluate', 'predict'):
         r = run_cli(cmd, '--help'); assert r.returncode == 0 and '--device' in r.stdout and '--seed' in r.stdout, cmd
+    r = run_cli('export', '--help'); assert r.returncode == 0 and '--parts' in r.stdout and 'ustudents[export]' in r.stdout
     assert "(default: 100, the paper's)" in ' '.join(run_cli('train-students', '--help').stdout.split())
 
 def test_python_m_runs_the_same_command():
@@ -90,6 +91,59 @@ def test_sixteen_bit_images_are_read_by_their_depth(work, tmp_path):
     r = run_cli('predict', '--run', work / 'run', tmp_path / 'eight.png', tmp_path / 'sixteen.png', '--out', tmp_path / 'p', '--quiet')
     assert r.returncode == 0, r.stderr
     assert np.abs(np.load(tmp_path / 'p' / 'eight.npy') - np.load(tmp_path / 'p' / 'sixteen.npy')).max() < 1e-4
+
+def test_photographs_are_scored_as_a_viewer_shows_them(work, tmp_path):
+    "A JPEG stored sideways with an EXIF orientation tag is scored upright: its map has the shape a viewer shows, and equals the map of the same picture stored upright."
+    x = np.asarray(Image.open(work / 'data' / 'tiles' / 'test' / 'hole' / '000.png').convert('RGB'))
+    wide = np.concatenate([x, x[:, :12]], 1)                                    # 24 x 36: not square
+    Image.fromarray(wide).save(tmp_path / 'upright.png')
+    exif = Image.Exif(); exif[0x0112] = 6                                       # stored turned: the viewer turns it back
+    Image.fromarray(np.rot90(wide, 1).copy()).save(tmp_path / 'turned.png', exif=exif)
+    r = run_cli('predict', '--run', work / 'run', tmp_path / 'upright.png', tmp_path / 'turned.png', '--out', tmp_path / 'p', '--quiet')
+    assert r.returncode == 0, r.stderr
+    a, b = np.load(tmp_path / 'p' / 'upright.npy'), np.load(tmp_path / 'p' / 'turned.npy')
+    assert a.shape == b.shape == (24, 36) and np.abs(a - b).max() < 1e-4
+
+def test_sixteen_bit_masks_are_binary(work, tmp_path):
+    "Masks saved with 16 bits (0 and 65535) evaluate as their 8-bit twins do."
+    data = tmp_path / 'data'; shutil.copytree(work / 'data', data)
+    for m in (data / 'tiles' / 'ground_truth').rglob('*.png'):
+        Image.fromarray((np.asarray(Image.open(m)) > 0).astype(np.uint16) * 65535).save(m)
+    runs = [run_cli('evaluate', '--run', work / 'run', '--data', d, '--category', 'tiles') for d in (work / 'data', data)]
+    assert all(r.returncode == 0 for r in runs), runs[1].stderr
+    eight, sixteen = ({k: v for k, v in json.loads(r.stdout).items() if k != 'timing'} for r in runs)
+    assert eight == sixteen and 'combined' in eight, (eight, sixteen)
+
+def test_export_runs_in_onnxruntime_as_the_library_scores(work, tmp_path):
+    "`ustudents export` on a run from train-students: onnxruntime's map equals anomaly_map's, for one image and a batch."
+    import onnxruntime as ort
+    from ustudents.experiment import load_run
+    from ustudents.score import anomaly_map
+    from ustudents.export import ONNX_TOLERANCE
+    r = run_cli('export', '--run', work / 'run', '--out', tmp_path / 'd.onnx'); assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)['onnx'] == str(tmp_path / 'd.onnx')
+    s = ort.InferenceSession(str(tmp_path / 'd.onnx'), providers=['CPUExecutionProvider'])
+    test = MVTecAD(work / 'data', 'tiles', 'test', image_size=24)
+    x = torch.stack([test[i]['image'] for i in range(len(test))])                  # images the students never saw
+    for n in (1, len(x)):
+        got = torch.from_numpy(s.run(['score'], {'images': x[:n].numpy()})[0])
+        assert (got - anomaly_map(load_run(work / 'run'), x[:n], amp='off')).abs().max() <= ONNX_TOLERANCE
+    r = run_cli('export', '--run', work / 'run', '--out', tmp_path / 'd.onnx')
+    assert r.returncode == 2 and '--overwrite' in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+def test_export_without_the_extra_says_how_to_install_it(work, tmp_path):
+    "Without onnx installed, `ustudents export` says in one line which extra to install."
+    site = tmp_path / 'site'; site.mkdir()
+    (site / 'sitecustomize.py').write_text(
+        "import sys, importlib.abc\n"
+        "class Block(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in ('onnx', 'onnxruntime', 'onnxscript'): raise ImportError(name)\n"
+        "sys.meta_path.insert(0, Block())\n")
+    r = run_cli('export', '--run', work / 'run', '--out', tmp_path / 'd.onnx',
+                env={'PYTHONPATH': f"{site}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"})
+    assert r.returncode == 2 and 'pip install "ustudents[export]"' in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and not (tmp_path / 'd.onnx').exists()
 
 def _interrupt(args, state: Path, sig=signal.SIGINT):
     "Start the command, send `sig` once its first checkpoint exists, and return its exit code."
@@ -221,6 +275,14 @@ def _bad_input(d: Path, tmp: Path, case: str) -> list:
         for i in range(2): Image.fromarray((np.random.default_rng(i).random((40, 40, 3)) * 255).astype(np.uint8)).save(tmp / 'nat' / f'{i}.jpg')
         jpg = (tmp / 'nat' / '0.jpg').read_bytes(); (tmp / 'nat' / 'cut.jpg').write_bytes(jpg[:len(jpg) // 2])
         return pre()[:4] + [tmp / 'nat'] + pre()[5:]
+    if case == 'batch no machine holds': return train('--batch-size', '4096', '--image-size', '8192')
+    if case == 'P input no machine holds': return pre('--p-input-size', '16384', '--batch-size', '64', '--p-weights', 'none')
+    if case == 'learning rate beyond float32': return pre('--lr', '1e38')
+    if case == 'decompression bomb':
+        import struct, zlib
+        f = tmp / 'bomb.png'; Image.fromarray(np.zeros((1, 1), np.uint8)).save(f); b = bytearray(f.read_bytes())
+        ihdr = b'IHDR' + struct.pack('>II', 30000, 30000) + bytes(b[24:29]); b[12:29] = ihdr; b[29:33] = struct.pack('>I', zlib.crc32(ihdr))
+        f.write_bytes(bytes(b)); return ['predict', '--run', run, f, '--out', tmp / 'o']
     if case == 'unknown shipped teacher': return ['train-students', '--teacher', 'offline:31', '--data', data, '--category', 'tiles', '--out', tmp / 'r']
     raise KeyError(case)
 
@@ -250,6 +312,9 @@ BAD_INPUTS = [   # (case, words the one-line error must contain)
     ('negative learning rate in exponent form', 'argument --lr: must be greater than 0'), ('seed beyond 64 bits', 'argument --seed: must be at most 9223372036854775807'),
     ('huge image size', 'argument --image-size: must be at most 8192'), ('huge pool', 'argument --pool: must be at most 10000000'),
     ('fractional students', "'2.5' is not an integer"),
+    ('batch no machine holds', 'on 8192x8192 images in batches of 4 needs about'), ('P input no machine holds', 'and P at 16384 pixels needs about'),
+    ('learning rate beyond float32', 'argument --lr: must be at most 3.4028234663852886e+37'),
+    ('decompression bomb', 'bomb.png declares 900,000,000 pixels, more than the 67,108,864'),
     ('maps exist', 'or choose another --save-maps'), ('maps to a folder', 'is a folder; give a file name for the saved maps'), ('teacher to a folder', 'is a folder; give a file name for the teacher'),
 ]
 
@@ -280,6 +345,11 @@ def test_resume_checks_what_it_resumes(work, tmp_path):
     r = run_cli('train-students', '--teacher', work / 't17.pt', '--out', tmp_path / 'run', '--resume', *args)
     assert r.returncode == 2 and 'files:' in r.stderr and '001.png is gone' in r.stderr and state.exists(), r.stderr
     gone.write_bytes(kept)
+    edited = data / 'tiles' / 'train' / 'good' / '002.png'; kept2 = edited.read_bytes()
+    a = np.asarray(Image.open(edited)).copy(); a[0, 0] = 255 - a[0, 0]; Image.fromarray(a).save(edited)   # same name, other pixels
+    r = run_cli('train-students', '--teacher', work / 't17.pt', '--out', tmp_path / 'run', '--resume', *args)
+    assert r.returncode == 2 and '002.png, one of the' in r.stderr and 'was changed in place' in r.stderr, r.stderr
+    edited.write_bytes(kept2)
     spelled = [a if a != data else Path('data') / '.' for a in args]
     r = run_cli('train-students', '--teacher', work / 't17.pt', '--out', tmp_path / 'run', '--resume', *spelled, cwd=tmp_path)
     assert r.returncode == 0, r.stderr

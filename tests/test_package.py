@@ -74,3 +74,32 @@ def test_docstrings_render_cleanly():
             if not (inspect.isfunction(obj) or inspect.isclass(obj)) or obj.__module__ != m: continue   # constants carry their type's docstring
             doc = inspect.getdoc(obj) or ''
             assert not re.search(r'\w\*\w|(?<![\w`])_[A-Za-z]+_(?![\w`])', doc), f"{m}.{name}: {doc!r}"
+
+AMP_ON_AVX2 = '''
+import torch
+from ustudents.core import amp_dtype, cpu_isa, cpu_bf16_native, machine
+assert torch.backends.cpu.get_cpu_capability() in ('AVX2', 'DEFAULT'), torch.backends.cpu.get_cpu_capability()
+assert not cpu_bf16_native() and not {'AVX512-BF16', 'AMX'} & set(cpu_isa())
+assert amp_dtype('cpu', 'auto') is None and amp_dtype('cpu', True) is None and amp_dtype('cpu') is None
+assert amp_dtype('cpu', 'bf16') == torch.bfloat16          # asked for by name, it is still given
+m = machine('cpu', amp_dtype('cpu'))
+assert m['precision'] == 'float32' and m['isa_limited_by']['ATEN_CPU_CAPABILITY'] == 'avx2', m
+print('ok')
+'''
+
+def test_cpu_without_native_bf16_gets_float32():
+    "On a processor without native bf16 (this one held to AVX2, as torch dispatches), 'auto' and True mean float32."
+    env = {**__import__('os').environ, 'ATEN_CPU_CAPABILITY': 'avx2', 'ONEDNN_MAX_CPU_ISA': 'AVX2'}
+    r = subprocess.run([sys.executable, '-c', AMP_ON_AVX2], capture_output=True, text=True, env=env)
+    assert r.returncode == 0 and r.stdout.strip() == 'ok', r.stderr[-2000:]
+
+def test_every_library_default_is_auto():
+    "No library function or CLI option hard-codes 16-bit on a CPU: every `amp` default is 'auto'."
+    import inspect
+    for name in modules():
+        mod = __import__(name, fromlist=['_'])
+        for f in vars(mod).values():
+            if inspect.isfunction(f) and f.__module__ == name and 'amp' in inspect.signature(f).parameters:
+                par = inspect.signature(f).parameters['amp']
+                if par.annotation in (bool, 'bool'): continue       # cost.estimate: prices GPU hours, runs nothing
+                assert par.default in ('auto', inspect.Parameter.empty), (name, f.__name__, par.default)

@@ -9,23 +9,25 @@ from pathlib import Path
 import numpy as np
 import torch
 from .data import (MVTecAD, list_images, check_image_files, as_images, resize_image, make_synthetic_mvtec,
-                            natural_images, split_train,
+                            natural_images, split_train, open_image,
                             NATURAL_SOURCES, VAL_FRACTION, MVTEC_CATEGORIES)
 from PIL import Image
 from .teacher import (TeacherConfig, pretrain_teacher, save_teacher, load_teacher, PATCH_SIZES,
                                COMPACTNESS_FORMS, offline_teacher, P_NETWORKS)
-from .core import AMP_MODES, SEED_LIMITS, Limits, range_problem, check_writable, init_distributed, world
+from .core import (AMP_MODES, SEED_LIMITS, Limits, range_problem, check_writable, init_distributed, world,
+    machine, amp_dtype)
 from .students import StudentConfig
 from .fdfe import ALIGNMENTS
 from .score import anomaly_map
 from .experiment import (train_run, evaluate_run, save_maps, load_run, sweep, record_artefact, write_json,
-                                  machine, STUDENT_OPTIONS, TEACHER_OPTIONS)
+                                  STUDENT_OPTIONS, TEACHER_OPTIONS)
 from .viz import show_anomaly_maps, show_parts, overlay
+from .export import export_onnx
 
 # %% auto #0
 __all__ = ['DEMO', 'KINDS', 'CHOICES', 'READERS', 'TEACHER_SPEC', 'TILE_HELP', 'resolve_device', 'FolderImages', 'gray_files',
-           'expand_inputs', 'cmd_pretrain_teacher', 'cmd_train_students', 'cmd_evaluate', 'cmd_predict', 'cmd_sweep',
-           'cmd_demo', 'build_parser', 'main']
+           'expand_inputs', 'cmd_pretrain_teacher', 'cmd_train_students', 'cmd_evaluate', 'cmd_predict', 'cmd_export',
+           'cmd_sweep', 'cmd_demo', 'build_parser', 'main']
 
 # %% ../nbs/08_cli.ipynb #fdd27b35
 def resolve_device(name: str = 'auto') -> torch.device:
@@ -56,7 +58,7 @@ def gray_files(files) -> list[Path]:
     out = []
     for f in files:
         try:
-            with Image.open(f) as im:
+            with open_image(f) as im:
                 if im.mode in ('L', 'I', 'I;16', 'F', '1', 'LA'): out.append(Path(f))
         except Exception: pass   # unreadable files are reported by load_image with their own message
     return out
@@ -247,6 +249,12 @@ def cmd_predict(a):
     if gray and not a.quiet: print(f"note: {len(gray)} gray image(s) were converted to RGB by repeating the channel.",
                                    file=sys.stderr)
 
+# %% ../nbs/08_cli.ipynb #d2e3f4a5
+def cmd_export(a):
+    "`ustudents export`: a run as one ONNX file that computes the anomaly map."
+    out = export_onnx(load_run(a.run), a.out, parts=a.parts, overwrite=a.overwrite)
+    print(json.dumps(dict(onnx=str(out), bytes=out.stat().st_size)))
+
 
 # %% ../nbs/08_cli.ipynb #4d5e6f70
 def cmd_sweep(a):
@@ -272,7 +280,8 @@ def cmd_sweep(a):
     rank, n = world()
     if rank == 0:
         summary = dict(categories=cats, patch_sizes=ps, processes=n,
-                       seconds_this_launch=round(time.perf_counter() - t0, 1), **machine(),
+                       seconds_this_launch=round(time.perf_counter() - t0, 1),
+                       device=str(dev), machine=machine(dev, amp_dtype(dev, a.amp)),
                        mean_pro_auc={k: float(np.mean([r[k]['pro_auc'] for r in res.values()]))
                                      for k in [f'p{p}' for p in ps] + ['combined']},
                        results=res)
@@ -329,8 +338,8 @@ def _common(p, compute=True):
     if compute:
         p.add_argument('--amp', type=_amp, nargs='?', const='auto', default='auto',
                        metavar='{' + ','.join(AMP_MODES) + '}',
-                       help='mixed precision: auto = bf16 on GPUs with bf16 tensor cores, fp16 on older GPUs, off on '
-                            'a CPU (default: auto)')
+                       help='mixed precision: auto = bf16 on GPUs with bf16 tensor cores, fp16 on older GPUs, bf16 on '
+                            'a CPU that computes it natively (AVX512-BF16 or AMX), else off (default: auto)')
         p.add_argument('--num-workers', type=_number(int, 0), default=0,
                        help='processes loading images (default: 0, in the main process)')
     p.add_argument('--device', default='auto', help='auto (CUDA, then MPS, then CPU), cpu, cuda or mps (default: auto)')
@@ -376,7 +385,7 @@ TEACHER_SPEC = 'teacher checkpoint, or offline:17 / offline:33 / offline:65 for 
 TILE_HELP = 'evaluate in tiles of this many pixels (same maps, less memory)'
 
 def _demo_parser(sub):
-    p = sub.add_parser('demo', help='end to end on synthetic data in one to two minutes on a CPU',
+    p = sub.add_parser('demo', help='end to end on synthetic data, in minutes on a CPU',
                        description='Run the whole method end to end on synthetic MVTec-layout data and print its '
                                    'metrics.')
     p.add_argument('--out', default='ustudents-demo',
@@ -468,13 +477,24 @@ def _predict_parser(sub):
     p.add_argument('--tile', type=_number(int, 1), default=None, help=TILE_HELP)
     _common(p); p.set_defaults(func=cmd_predict)
 
+def _export_parser(sub):
+    p = sub.add_parser('export', help='write a run as one ONNX graph that computes the anomaly map',
+                       description='Write the model of a run as one ONNX file: images (B, 3, H, W) in [0, 1] at the '
+                                   "run's image size in, the anomaly map out; checked against the library's map "
+                                   'before it is written. Needs pip install "ustudents[export]".')
+    p.add_argument('--run', required=True, help='run folder written by train-students')
+    p.add_argument('--out', required=True, help='the .onnx file to write')
+    p.add_argument('--parts', action='store_true', help="also output e~ and v~ of every scale")
+    p.add_argument('--overwrite', action='store_true', help='replace an existing --out')
+    p.set_defaults(func=cmd_export)
+
 def build_parser() -> argparse.ArgumentParser:
     "The `ustudents` argument parser."
     ap = _Parser(prog='ustudents',
                  description='Uninformed Students (Bergmann et al., CVPR 2020): student-teacher anomaly detection.')
     sub = ap.add_subparsers(dest='command', required=True, metavar='COMMAND')
     for add in (_demo_parser, _pretrain_parser, _train_parser, _sweep_parser, _evaluate_parser,
-                _predict_parser): add(sub)
+                _predict_parser, _export_parser): add(sub)
     return ap
 
 # %% ../nbs/08_cli.ipynb #82ce0b4b
@@ -483,7 +503,8 @@ def main(argv=None) -> int:
     a = build_parser().parse_args(argv)
     try: a.func(a); return 0
     # OSError: missing or unwritable files, full disks, failed downloads
-    except (ValueError, TypeError, OSError) as e:
+    # ImportError: an optional package that is missing (the export extra), with how to install it
+    except (ValueError, TypeError, OSError, MemoryError, ImportError) as e:
         msg = str(e) if not isinstance(e, OSError) or not e.filename else f"{e.strerror or e}: {e.filename}"
         print(f"ustudents {a.command}: error: {' '.join(msg.split())}", file=sys.stderr); return 2
     except KeyboardInterrupt:

@@ -4,16 +4,17 @@
 
 # %% ../nbs/09_core.ipynb #c0a1e005
 from __future__ import annotations
-import contextlib, hashlib, math, numbers, os, signal, tempfile, threading
+import contextlib, copy, hashlib, math, numbers, os, platform, signal, tempfile, threading
 from dataclasses import astuple, dataclass
 from pathlib import Path
 import torch
 
 # %% auto #0
-__all__ = ['SEED_LIMITS', 'IMAGE_SIDE_LIMITS', 'AMP_MODES', 'range_problem', 'check_value', 'physical_memory', 'Limits',
-           'check_limits', 'as_device', 'as_path', 'amp_dtype', 'autocast', 'grad_scaler', 'held_interrupt',
-           'atomic_write', 'atomic_save', 'load_checkpoint', 'file_digest', 'check_writable', 'world',
-           'init_distributed', 'barrier']
+__all__ = ['SEED_LIMITS', 'IMAGE_SIDE_LIMITS', 'LR_LIMITS', 'AMP_MODES', 'range_problem', 'check_value', 'physical_memory',
+           'Limits', 'check_limits', 'as_device', 'as_path', 'available_memory', 'activation_bytes', 'check_memory',
+           'cpu_isa', 'cpu_bf16_native', 'amp_dtype', 'autocast', 'grad_scaler', 'processor_name', 'precision_name',
+           'machine', 'machine_line', 'held_interrupt', 'atomic_write', 'atomic_save', 'load_checkpoint', 'file_digest',
+           'check_writable', 'world', 'init_distributed', 'barrier']
 
 # %% ../nbs/09_core.ipynb #c0a1e008
 def range_problem(value, lo=None, hi=None, why: str = '', open_lo: bool = False, open_hi: bool = False,
@@ -65,6 +66,9 @@ class Limits:
 SEED_LIMITS = Limits(0, 2**63 - 1, 'a seed is a non-negative 64-bit integer')
 # the side images are resized to, everywhere
 IMAGE_SIDE_LIMITS = Limits(1, 8192, "MVTec AD's largest images are 1024 pixels")
+# Adam's learning rate: its first step is lr / (1 - beta1) = 10 lr, computed in float32
+LR_LIMITS = Limits(0, float(torch.finfo(torch.float32).max) / 10,
+                   "Adam needs a positive step size, and its first step, 10 lr, must be a float32 number", open_lo=True)
 
 def check_limits(cfg) -> None:
     """Check every field named in `cfg.LIMITS` (name: a `Limits`, or a tuple of its fields).
@@ -88,15 +92,77 @@ def as_path(value, what: str) -> Path:
                                                                   f"got {type(value).__name__}.")
     return Path(value)
 
+# %% ../nbs/09_core.ipynb #b2e1d4f8
+def available_memory(device: str|torch.device = 'cpu') -> int:
+    "Bytes free for new tensors on `device`: the GPU's free memory, or the system's available memory (0: unknown)."
+    device = as_device(device)
+    if device.type == 'cuda': return torch.cuda.mem_get_info(device)[0]
+    try:
+        for line in Path('/proc/meminfo').read_text().splitlines():
+            if line.startswith('MemAvailable:'): return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError): pass
+    return physical_memory()
+
+def activation_bytes(net: torch.nn.Module,   # a network (not changed; a copy runs on the meta device)
+                     shape: tuple,           # its input's shape, e.g. (B, 3, H, W)
+                     training: bool = False, # kept for backpropagation (and their gradients), or inference
+                     bytes_per_value: int = 4) -> int:
+    "Bytes of the activations `net` makes for an input of `shape`, from a forward pass on the meta device."
+    meta = copy.deepcopy(net).to('meta'); outs = {}
+    # every tensor a layer returns, once (a Sequential returns its last layer's)
+    hook = lambda m, i, o: outs.setdefault(id(o), o) if isinstance(o, torch.Tensor) else None
+    handles = [m.register_forward_hook(hook) for m in meta.modules() if not list(m.children()) or m is meta]
+    with torch.no_grad(): meta(torch.empty(shape, device='meta'))
+    for h in handles: h.remove()
+    sizes = [o.numel() for o in outs.values()]
+    if training: return 2 * sum(sizes) * bytes_per_value
+    peak = max((a + b for a, b in zip([math.prod(shape)] + sizes[:-2], sizes[:-1])), default=0)
+    return (peak + sizes[-1]) * bytes_per_value
+
+def check_memory(need: int,        # bytes the work would take at its peak
+                 device,           # where it would run
+                 what: str,        # the work and the settings that size it, e.g. 'training at image_size 4096'
+                 fix: str):        # what to change, naming the options
+    "Refuse, before the first allocation, work whose estimate exceeds what `device` has free."
+    have = available_memory(device)
+    if have and need > have:
+        where = 'free on the GPU' if as_device(device).type == 'cuda' else 'available on this machine'
+        raise MemoryError(f"{what} needs about {need / 2**30:.1f} GiB, more than the {have / 2**30:.1f} GiB "
+                          f"{where}: {fix}.")
+
+# %% ../nbs/09_core.ipynb #e3b5a9c2
+# oneDNN's instruction sets below AVX512_CORE_BF16, the first with bf16 arithmetic
+_ONEDNN_WITHOUT_BF16 = ('SSE41', 'AVX', 'AVX2', 'AVX2_VNNI', 'AVX2_VNNI_2', 'AVX512_CORE', 'AVX512_CORE_VNNI')
+
+def _cpu_flag(name: str) -> bool:
+    "A hardware flag that torch.cpu reports (False where this torch lacks the query)."
+    try: return bool(getattr(torch.cpu, name)())
+    except Exception: return False
+
+def cpu_isa() -> list[str]:
+    """The x86 vector instruction sets torch uses here, from AVX2, AVX512, AVX512-BF16 and AMX.
+
+    As torch dispatches to them: `ATEN_CPU_CAPABILITY` and `ONEDNN_MAX_CPU_ISA` can lower what the processor has."""
+    cap = torch.backends.cpu.get_cpu_capability()       # 'AVX512', 'AVX2', 'DEFAULT' (or an Arm or IBM name)
+    isa = ['AVX2'] * (cap in ('AVX2', 'AVX512')) + ['AVX512'] * (cap == 'AVX512')
+    if cap == 'AVX512' and os.environ.get('ONEDNN_MAX_CPU_ISA', '').upper() not in _ONEDNN_WITHOUT_BF16:
+        isa += ['AVX512-BF16'] * _cpu_flag('_is_avx512_bf16_supported') + ['AMX'] * _cpu_flag('_is_amx_tile_supported')
+    return isa
+
+def cpu_bf16_native() -> bool:
+    "Whether this processor computes bf16 natively (AVX512-BF16 or AMX), so that bf16 autocast is fast on it."
+    return bool({'AVX512-BF16', 'AMX'} & set(cpu_isa()))
+
 # %% ../nbs/09_core.ipynb #b04fe6ef
 AMP_MODES = ('auto', 'off', 'bf16', 'fp16')
 
 def amp_dtype(device: str|torch.device, # where the networks run
-              amp: bool|str = 'auto',   # 'auto', 'off', 'bf16', 'fp16', True (asked: also on a CPU) or False
+              amp: bool|str = 'auto',   # 'auto' or True (16-bit where it is native), 'off' or False, 'bf16', 'fp16'
              ) -> torch.dtype|None:     # the autocast dtype, or None for float32
     """The 16-bit float type for mixed precision.
 
-    bf16 on GPUs with bf16 tensor cores (compute capability >= 8.0), fp16 on older GPUs, none on a CPU unless asked."""
+    bf16 on GPUs with bf16 tensor cores (compute capability >= 8.0), fp16 on older GPUs, bf16 on a CPU that computes it
+    natively (`cpu_bf16_native`), None (float32) elsewhere; a dtype named in `amp` is used as asked."""
     device = as_device(device)
     if amp is False or amp is None or amp == 'off': return None
     if amp == 'bf16': return torch.bfloat16
@@ -106,7 +172,7 @@ def amp_dtype(device: str|torch.device, # where the networks run
         raise ValueError(f"amp must be one of {AMP_MODES} (or True/False); got {amp!r}.")
     if device.type == 'cuda':
         return torch.bfloat16 if torch.cuda.get_device_capability(device) >= (8, 0) else torch.float16
-    return torch.bfloat16 if amp is True and device.type == 'cpu' else None
+    return torch.bfloat16 if device.type == 'cpu' and cpu_bf16_native() else None
 
 # %% ../nbs/09_core.ipynb #d26de0fb
 def autocast(device: str|torch.device, dtype: torch.dtype|None):
@@ -116,6 +182,50 @@ def autocast(device: str|torch.device, dtype: torch.dtype|None):
 def grad_scaler(device: str|torch.device, dtype: torch.dtype|None) -> torch.amp.GradScaler:
     "A gradient scaler, enabled only for fp16 (bf16 and float32 need none)."
     return torch.amp.GradScaler(torch.device(device).type, enabled=dtype == torch.float16)
+
+# %% ../nbs/09_core.ipynb #f5d3b8e0
+def processor_name() -> str:
+    "The processor's model as the system reports it, with its family and model numbers where Linux gives them."
+    try: info = Path('/proc/cpuinfo').read_text(errors='replace')
+    except OSError: info = ''
+    fields = {}
+    for line in info.splitlines():
+        k, _, v = line.partition(':')
+        fields.setdefault(k.strip().lower(), v.strip())
+    name = fields.get('model name') or platform.processor() or platform.machine() or 'unknown processor'
+    if 'cpu family' in fields and 'model' in fields:
+        name += f" ({platform.machine()} family {fields['cpu family']} model {fields['model']})"
+    return name
+
+def precision_name(dtype: torch.dtype|str|None) -> str:
+    "The name of a precision as records write it: 'float32' for None, 'bfloat16', 'float16'; a str as it is."
+    if isinstance(dtype, str): return dtype
+    return 'float32' if dtype is None else str(dtype).replace('torch.', '')
+
+def machine(device: str|torch.device = 'cpu',     # where the recorded work ran
+            dtype: torch.dtype|str|None = None,   # its precision: an autocast dtype (None: float32) or a description
+           ) -> dict:
+    "What a record says of the machine it was made on: processor, instruction sets, threads, GPU, torch, precision."
+    device = as_device(device)
+    rec = dict(processor=processor_name(), isa=cpu_isa(), bf16_native=cpu_bf16_native(),
+               threads=torch.get_num_threads(), torch=str(torch.__version__), precision=precision_name(dtype))
+    limited = {k: os.environ[k] for k in ('ATEN_CPU_CAPABILITY', 'ONEDNN_MAX_CPU_ISA') if os.environ.get(k)}
+    if limited: rec['isa_limited_by'] = limited     # the processor played as one with fewer instruction sets
+    if device.type == 'cuda': rec['gpu'] = torch.cuda.get_device_name(device)
+    return rec
+
+def machine_line(m: dict) -> str:
+    """A record's machine in a few words, as the pages print it.
+
+    A field an older record did not keep (None) is said to be unrecorded."""
+    cpu = m.get('processor') or 'processor not recorded'
+    parts = [f"{m['gpu']} (host: {cpu})" if m.get('gpu') else cpu]
+    if m.get('isa') is not None:
+        limited = ', '.join(f'{k}={v}' for k, v in (m.get('isa_limited_by') or {}).items())
+        parts.append((', '.join(m['isa']) or 'no AVX2') + (f' (limited by {limited})' if limited else ''))
+    if m.get('bf16_native') is not None: parts.append('native bf16' if m['bf16_native'] else 'no native bf16')
+    if m.get('threads'): parts.append(f"{m['threads']} threads")
+    return ', '.join(parts + [m['precision']])
 
 # %% ../nbs/09_core.ipynb #c0a1e014
 @contextlib.contextmanager

@@ -4,28 +4,30 @@
 
 # %% ../nbs/00_data.ipynb #43d1b065
 from __future__ import annotations
-import functools, http.client, math, os, shutil, socket, sys, pickle, tarfile, tempfile, urllib.error, urllib.request
+import functools, http.client, math, os, re, shutil, socket, sys, pickle, tarfile, tempfile, warnings
+import urllib.error, urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from PIL import Image, UnidentifiedImageError
-from .core import file_digest, as_path, check_value, SEED_LIMITS, IMAGE_SIDE_LIMITS
+from PIL import Image, ImageOps, UnidentifiedImageError
+from .core import file_digest, as_path, check_value, check_memory, SEED_LIMITS, IMAGE_SIDE_LIMITS
 
 # %% auto #0
-__all__ = ['TEXTURES', 'DEFECTS', 'IMAGE_EXTENSIONS', 'MVTEC_CATEGORIES', 'MVTEC_GRAYSCALE', 'MVTEC_IMAGE_SIZE', 'VAL_FRACTION',
-           'SPLITS', 'MVTEC_URL', 'MVTEC_SHA256', 'MVTEC_LICENSE', 'REAL_TEXTURES', 'ONE_CLASS_SIZE', 'CIFAR_FOLDER',
-           'MNIST5K_TRAIN', 'PLUS_MAX_SHIFT', 'PLUS_NOISE_STD', 'PATCH_SCALES', 'NATURAL_SOURCES', 'NATURAL_VARIABLE',
-           'HOME_VARIABLE', 'IMAGENETTE_URL', 'IMAGENETTE_MD5', 'make_texture', 'plant_defect', 'load_image',
-           'list_images', 'ImageFiles', 'check_image_files', 'binary_mask', 'load_mask', 'check_images', 'as_image',
-           'as_images', 'batches', 'make_synthetic_mvtec', 'resize_image', 'resize_mask', 'split_train',
-           'mvtec_category', 'mvtec_items', 'MVTecAD', 'preload', 'texture_photograph', 'make_texture_category',
-           'OneClass', 'one_class_mnist', 'one_class_cifar10', 'one_class_digits', 'mnist5k', 'one_class_mnist5k',
-           'sample_photographs', 'random_crops', 'NaturalPatches', 'natural_images', 'pretraining_source',
-           'pretraining_images', 'home', 'sha256sum', 'download_file', 'verify_and_extract', 'mvtec_missing',
-           'download_mvtec', 'torchvision_errors', 'imagenette_folder']
+__all__ = ['TEXTURES', 'DEFECTS', 'IMAGE_EXTENSIONS', 'MAX_IMAGE_PIXELS', 'MVTEC_CATEGORIES', 'MVTEC_GRAYSCALE',
+           'MVTEC_IMAGE_SIZE', 'VAL_FRACTION', 'SPLITS', 'MVTEC_URL', 'MVTEC_SHA256', 'MVTEC_LICENSE', 'REAL_TEXTURES',
+           'ONE_CLASS_SIZE', 'CIFAR_FOLDER', 'MNIST5K_TRAIN', 'PLUS_MAX_SHIFT', 'PLUS_NOISE_STD', 'PATCH_SCALES',
+           'NATURAL_SOURCES', 'NATURAL_VARIABLE', 'HOME_VARIABLE', 'IMAGENETTE_URL', 'IMAGENETTE_MD5', 'make_texture',
+           'plant_defect', 'open_image', 'upright', 'image_size', 'load_image', 'list_images', 'ImageFiles',
+           'check_image_files', 'binary_mask', 'load_mask', 'check_images', 'as_image', 'as_images', 'batches',
+           'make_synthetic_mvtec', 'resize_image', 'resize_mask', 'split_train', 'mvtec_category', 'mvtec_items',
+           'MVTecAD', 'preload', 'texture_photograph', 'make_texture_category', 'OneClass', 'one_class_mnist',
+           'one_class_cifar10', 'one_class_digits', 'mnist5k', 'one_class_mnist5k', 'sample_photographs',
+           'random_crops', 'NaturalPatches', 'natural_images', 'pretraining_source', 'pretraining_images', 'home',
+           'sha256sum', 'download_file', 'verify_and_extract', 'mvtec_missing', 'download_mvtec', 'torchvision_errors',
+           'imagenette_folder']
 
 # %% ../nbs/00_data.ipynb #51bb1814
 TEXTURES = ('weave', 'stripes', 'cells')
@@ -132,6 +134,39 @@ def _pixels(im: Image.Image, path) -> np.ndarray:
     else: return np.asarray(im.convert('L' if im.mode in ('1', 'L') else 'RGB'), dtype=np.float32) / 255.
     return a
 
+# %% ../nbs/00_data.ipynb #f3d8b0a5
+# the most pixels one image file may hold: a square of the largest side images are resized to [a rule of this package]
+MAX_IMAGE_PIXELS = int(IMAGE_SIDE_LIMITS.hi) ** 2
+# the EXIF tag of how the camera was held; its values 5 to 8 turn the image by 90 degrees
+_ORIENTATION = 0x0112
+
+def open_image(path, what: str = 'Image') -> Image.Image:
+    "An image file opened by PIL (not yet decoded), or a ValueError naming it if it declares over MAX_IMAGE_PIXELS."
+    too_many = lambda n: (f"{what} {path} declares {n} pixels, more than the {MAX_IMAGE_PIXELS:,} "
+                          f"({IMAGE_SIDE_LIMITS.hi}x{IMAGE_SIDE_LIMITS.hi}) this package reads: downscale it first, "
+                          "or replace it if its header is corrupt.")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore', Image.DecompressionBombWarning)    # the rule below is the package's own
+            im = Image.open(path)
+    except Image.DecompressionBombError as e:
+        n = re.search(r'\((\d+) pixels\)', str(e))
+        raise ValueError(too_many(f"{int(n[1]):,}" if n else "too many")) from None
+    w, h = im.size
+    if w * h > MAX_IMAGE_PIXELS: im.close(); raise ValueError(too_many(f"{w}x{h} = {w * h:,}"))
+    return im
+
+def upright(im: Image.Image) -> Image.Image:
+    "An opened image turned and flipped as its EXIF orientation says (`PIL.ImageOps.exif_transpose`), format kept."
+    out = ImageOps.exif_transpose(im); out.format = im.format
+    return out
+
+def image_size(path) -> tuple[int, int]:
+    "(H, W) of an image file as a viewer shows it (EXIF orientation applied), from its header alone."
+    with open_image(path) as im:
+        w, h = im.size
+        return (w, h) if im.getexif().get(_ORIENTATION) in (5, 6, 7, 8) else (h, w)
+
 # %% ../nbs/00_data.ipynb #d038697a
 def load_image(path: str|Path # an image file
               ) -> torch.Tensor: # (3, H, W), float32 in [0, 1]
@@ -144,7 +179,7 @@ def load_image(path: str|Path # an image file
                                               f"as_images({str(path)!r}).")
     if not path.is_file(): raise FileNotFoundError(f"Image {path} does not exist.")
     try:
-        with Image.open(path) as im: im.load(); a = _pixels(im, path)
+        with open_image(path) as im: im.load(); a = _pixels(upright(im), path)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
         if isinstance(e, ValueError) and str(path) in str(e): raise                # our own message, naming the file
         raise ValueError(f"Cannot read image {path} ({e}); the file is truncated or not an image: "
@@ -203,25 +238,28 @@ def check_image_files(files: list,            # image paths a long job will read
 def binary_mask(m,                      # (H, W) array or tensor: bool, or integers/floats 0 and 1 (or 0 and 255)
                 what: str = 'mask',     # how to name it in an error
                ) -> np.ndarray:         # (H, W) bool
-    "A boolean defect mask; an error for anything but 0 and one top value of 1 or 255."
+    "A boolean defect mask; an error for anything but 0 and one top value: 1, or the top of 8 or 16 bits (255, 65535)."
     a = m.detach().cpu().numpy() if isinstance(m, torch.Tensor) else np.asarray(m)
     if a.dtype == bool: return a
     top = a.max(initial=0)
-    if top not in (0, 1, 255) or not ((a == 0) | (a == top)).all():
+    if top not in (0, 1, 255, 65535) or not ((a == 0) | (a == top)).all():
         vals = np.unique(a)
         raise ValueError(f"The {what} is not binary: it holds the values "
                          f"{vals[:8].tolist()}{' ...' if len(vals) > 8 else ''}. Masks must be "
-                         f"0/1 or 0/255 (MVTec AD's); threshold a soft mask yourself, at the level you mean, "
-                         "before evaluating.")
+                         f"0/1, 0/255 (MVTec AD's) or 0/65535 (16 bits); threshold a soft mask yourself, at the level "
+                         "you mean, before evaluating.")
     return a > 0
 
 def load_mask(path: str|Path) -> torch.Tensor:
-    "Read a ground-truth mask (a 0/255 or 0/1 image) as a boolean (H, W) tensor; non-binary masks are refused."
-    path = Path(path)
+    "Read a ground-truth mask (0 and 1, 255 or 65535) as a boolean (H, W) tensor, upright; others are refused."
+    path = as_path(path, 'The mask')
+    if path.is_dir(): raise IsADirectoryError(f"Mask {path} is a folder; give the mask file itself.")
     if not path.is_file(): raise FileNotFoundError(f"Mask {path} does not exist.")
     try:
-        with Image.open(path) as im: m = np.asarray(im if im.mode in ('1', 'L', 'I', 'I;16') else im.convert('L'))
+        with open_image(path, 'Mask') as im:
+            im = upright(im); m = np.asarray(im if im.mode in ('1', 'L', 'I', *_SIXTEEN_BIT) else im.convert('L'))
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
+        if isinstance(e, ValueError) and str(path) in str(e): raise                # our own message, naming the file
         raise ValueError(f"Cannot read mask {path} ({e}); replace the file.") from None
     return torch.from_numpy(binary_mask(m, f"mask {path}"))
 
@@ -491,16 +529,15 @@ class MVTecAD(torch.utils.data.Dataset):
         "The ground-truth mask of item `i` at the image's original resolution, boolean (H0, W0)."
         f, m, _, _ = self.items[i]
         if m is not None: return load_mask(m)
-        with Image.open(f) as im: w, h = im.size
-        return torch.zeros(h, w, dtype=torch.bool)
+        return torch.zeros(image_size(f), dtype=torch.bool)
 
     def check_masks(self):
         "Every mask binary and of its image's size: checked before any compute, so a bad mask stops a run at once."
         for f, m, _, _ in self.items:
             if m is None: continue
             mask = load_mask(m)
-            with Image.open(f) as im: w, h = im.size
-            if mask.shape != (h, w): raise ValueError(f"Mask {m} is {tuple(mask.shape)} but image {f} is {(h, w)}.")
+            if mask.shape != image_size(f):
+                raise ValueError(f"Mask {m} is {tuple(mask.shape)} but image {f} is {image_size(f)}.")
         return self
 
     def __getitem__(self, i: int) -> dict:
@@ -522,7 +559,11 @@ def preload(ds,                        # a dataset whose items are tensors, dict
     for i in range(len(ds)):
         item = ds[i]
         x = item['image'] if isinstance(item, dict) else item[0] if isinstance(item, (tuple, list)) else item
-        if out is None: out = torch.empty((len(ds), *x.shape), dtype=x.dtype)
+        if out is None:
+            check_memory(len(ds) * x.numel() * x.element_size(), 'cpu',
+                         f"Holding {len(ds)} decoded {what} of {x.shape[-2]}x{x.shape[-1]}",
+                         "lower the image size (image_size, --image-size) or use fewer images")
+            out = torch.empty((len(ds), *x.shape), dtype=x.dtype)
         elif x.shape != out.shape[1:]:
             name = getattr(ds, 'files', [None] * len(ds))[i]
             raise ValueError(f"The {what} differ in size: {name or f'item {i}'} is {tuple(x.shape)}, the first is "

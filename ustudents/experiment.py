@@ -4,16 +4,17 @@
 
 # %% ../nbs/07_experiment.ipynb #20214e89
 from __future__ import annotations
-import datetime, hashlib, json, platform, tempfile, time
+import datetime, hashlib, json, tempfile, time
 from dataclasses import asdict
 from pathlib import Path
 import numpy as np
 import torch
-from .data import MVTecAD, preload, check_images, check_image_files, make_texture_category, REAL_TEXTURES
+from ustudents.data import (MVTecAD, preload, batches, check_images, check_image_files, make_texture_category,
+    REAL_TEXTURES)
 from .core import check_writable, file_digest, world, barrier
 from .teacher import PatchNetwork
-from .core import atomic_save, atomic_write, load_checkpoint, amp_dtype, check_value
-from .students import Students, StudentConfig, train_students
+from .core import atomic_save, atomic_write, load_checkpoint, amp_dtype, check_value, machine
+from .students import Students, StudentConfig, train_students, check_training_memory
 from .score import Scale, UninformedStudents, calibrate, anomaly_map, save_model, load_model
 from .metrics import (pixel_scores, pro_auc_of, pixel_auroc_of, image_auroc, image_score, FPR_LIMIT,
                                MVTEC_IMAGE_SCORE)
@@ -22,11 +23,11 @@ from .cost import (RECONSTRUCTED, plan_mvtec, plan_oneclass, estimate, cost_tabl
                             MVTEC_BUDGETS, ONECLASS_BUDGETS, dense_macs_per_pixel, patch_macs, padded_pixels)
 
 # %% auto #0
-__all__ = ['MANIFEST', 'STATE_FORMAT', 'STUDENT_FORMAT', 'STUDENT_OPTIONS', 'TEACHER_OPTIONS', 'OPTION_OF', 'record_artefact',
-           'artefact_ok', 'forget_artefact', 'write_json', 'weights_digest', 'images_fingerprint', 'run_done',
-           'assemble_run', 'train_run', 'load_run', 'run_metrics', 'save_maps', 'load_maps', 'evaluate_run',
+__all__ = ['MANIFEST', 'STATE_FORMAT', 'IMAGES_OF', 'STUDENT_FORMAT', 'STUDENT_OPTIONS', 'TEACHER_OPTIONS', 'OPTION_OF',
+           'record_artefact', 'artefact_ok', 'forget_artefact', 'write_json', 'weights_digest', 'images_fingerprint',
+           'run_done', 'assemble_run', 'train_run', 'load_run', 'run_metrics', 'save_maps', 'load_maps', 'evaluate_run',
            'LocalStatistics', 'nearest_neighbour_score', 'compare_teachers', 'student_job', 'category_job', 'sweep',
-           'machine', 'run_record']
+           'run_record']
 
 # %% ../nbs/07_experiment.ipynb #62fc76b8
 MANIFEST = 'manifest.json'
@@ -73,32 +74,44 @@ def weights_digest(net: torch.nn.Module) -> str:
 def images_fingerprint(images) -> dict:
     """What identifies a set of images.
 
-    Their resolved file paths and a digest of the files' contents (masks too), or a digest of the pixels of a tensor."""
+    Their resolved file paths and a digest of each file's contents (masks too), or a digest of a tensor's pixels."""
     files = getattr(images, 'files', None)
     if files is not None:
         masks = [m for _, m, *_ in getattr(images, 'items', []) if m is not None]
-        # an image changed in place changes the run
-        h = hashlib.sha256(); [h.update(file_digest(f).encode()) for f in [*files, *masks]]
-        return dict(files=[str(Path(f).resolve()) for f in files], pixels=h.hexdigest()[:16])
+        # an image changed in place changes the run, and a refusal can name it
+        return dict(files=[str(Path(f).resolve()) for f in files],
+                    digests={str(Path(f).resolve()): file_digest(f)[:16] for f in [*files, *masks]})
     if isinstance(images, torch.Tensor):
         return dict(tensor=list(images.shape),
                     sha256=hashlib.sha256(images.detach().cpu().contiguous().numpy().tobytes()).hexdigest()[:16])
     return dict(items=len(images))
 
 # %% ../nbs/07_experiment.ipynb #ad178ad0
-def _first_difference(old: dict, new: dict, prefix: str = '') -> str|None:
-    for k in sorted(set(old) | set(new)):
+def _first_difference(old: dict, new: dict, prefix: str = '') -> tuple|None:
+    "Where two specifications of a run first differ: (its dotted key, the old value, the new value), or None."
+    for k in sorted(set(old) | set(new), key=lambda k: (k == 'digests', k)):   # which files, before their contents
         a, b = old.get(k), new.get(k)
         if isinstance(a, dict) and isinstance(b, dict):
             d = _first_difference(a, b, f"{prefix}{k}.")
             if d: return d
-        elif a != b:
-            if isinstance(a, list) and isinstance(b, list) and k == 'files':
-                gone, added = sorted(set(a) - set(b)), sorted(set(b) - set(a))
-                return (f"{prefix}{k}: {len(a)} files then, {len(b)} now"
-                        + (f"; {gone[0]} is gone" if gone else '') + (f"; {added[0]} is new" if added else ''))
-            return f"{prefix}{k}: {str(a)[:80]} then, {str(b)[:80]} now"
+        elif a != b: return f"{prefix}{k}", a, b
     return None
+
+# which images each part of a run's specification fingerprints, for a refusal that names a changed file
+IMAGES_OF = dict(train='the training images', val='the held-out validation images', test='the test images')
+
+def _worded(d: tuple) -> str:
+    "A difference from `_first_difference` in words: the file that changed, or the key with its two values."
+    key, a, b = d; role, _, rest = key.partition('.')
+    if rest.startswith('digests.'):
+        f = rest[len('digests.'):]
+        return (f"{f}, one of {IMAGES_OF.get(role, 'the images')}, "
+                + ('is new' if a is None else 'is gone' if b is None else 'was changed in place: its contents differ'))
+    if key.endswith('files') and isinstance(a, list) and isinstance(b, list):
+        gone, added = sorted(set(a) - set(b)), sorted(set(b) - set(a))
+        return (f"{key}: {len(a)} files then, {len(b)} now"
+                + (f"; {gone[0]} is gone" if gone else '') + (f"; {added[0]} is new" if added else ''))
+    return f"{key}: {str(a)[:80]} then, {str(b)[:80]} now"
 
 def run_done(out: str|Path, teachers: list|None = None) -> bool:
     "True if the run folder holds a finished, intact model (trained from these `teachers`, if given)."
@@ -137,8 +150,8 @@ def _run_state(out: Path, spec: dict, resume: bool, overwrite: bool) -> tuple[li
                                     "run without --resume to start.")
         st = load_checkpoint(state_file, STATE_FORMAT, 'training state')
         diff = _first_difference(st['spec'], spec)
-        if diff: raise ValueError(f"{state_file} belongs to another run ({diff}); resume with the same teachers, "
-                                  "images and options, or start a new run folder.")
+        if diff: raise ValueError(f"{state_file} belongs to another run ({_worded(diff)}); resume with the same "
+                                  "teachers, images and options, or start a new run folder.")
         return st['done'], st['current'], st.get('seconds', 0.0)
     if state_file.exists() or (out / 'model.pt').exists():
         if not overwrite: raise ValueError(f"{out} already holds a run; use --resume to continue it, --overwrite to "
@@ -168,6 +181,9 @@ def train_run(teachers: list,               # pre-trained patch networks, one pe
     spec = dict(config=asdict(cfg), patch_sizes=[T.p for T in teachers], teachers=[weights_digest(T) for T in teachers],
                 train=images_fingerprint(train_ds), val=images_fingerprint(val_ds), meta=meta or {})
     done, current, seconds = _run_state(out, spec, resume, overwrite)
+    # before any image is decoded in full: a step this machine cannot hold stops the run now
+    shape = (min(cfg.batch_size, len(train_ds)), *next(iter(batches(train_ds, 1))).shape[1:])
+    for T in teachers: check_training_memory(T, cfg, shape, device)
     if not isinstance(train_ds, torch.Tensor): train_ds = preload(train_ds, 'training images')
     if not isinstance(val_ds, torch.Tensor): val_ds = preload(val_ds, 'validation images')
     t0 = time.perf_counter()
@@ -386,18 +402,20 @@ TEACHER_OPTIONS = dict(
 # what a refusal names: the option that sets each part of a run
 OPTION_OF = {**{f: o for f, (o, *_) in STUDENT_OPTIONS.items()},
              **dict(teacher='--teacher', teachers='--teacher', train='--data, --val-fraction or --seed',
-                    val='--val-fraction or --seed',
+                    val='--data, --val-fraction or --seed',
                     test='--data', val_fraction='--val-fraction', seed='--seed', category='--categories')}
 
 # %% ../nbs/07_experiment.ipynb #d92d24e1
-def _named(diff: str) -> str:
-    """A difference as `_first_difference` words it, with the option that sets it.
+def _named(d: tuple) -> str:
+    """A difference from `_first_difference` in the command line's words: the file that changed (under --data), or
+    the option that sets what changed.
 
-    E.g. 'config.epochs: 5 then, 6 now' -> '--epochs (config.epochs): ...'."""
-    head, _, rest = diff.partition(':'); parts = head.split('.')
+    E.g. ('config.epochs', 5, 6) -> 'config.epochs: 5 then, 6 now; --epochs sets it'."""
+    words = _worded(d); parts = d[0].split('.')
+    if len(parts) > 1 and parts[1] == 'digests': return f"{words}; it is read from --data"
     field = parts[1] if parts[0] in ('config', 'student_config') and len(parts) > 1 else parts[0]
     option = OPTION_OF.get(field)
-    return f"{option} ({head}):{rest}" if option else diff
+    return f"{words}; {option} sets it" if option else words
 
 def _stale(path: Path, old: dict, new: dict, redo: bool) -> bool:
     """Whether the work in `path` (made for `old`) must be redone for `new`.
@@ -533,6 +551,9 @@ def sweep(teachers: list,            # one pre-trained teacher per receptive fie
         pmin = min(T.p for T in teachers)
         check_image_files(MVTecAD(root, cat, 'train', val_fraction=0).files + MVTecAD(root, cat, 'test').files, pmin,
                           f'the smallest receptive field (p={pmin})')
+        n_train = len(MVTecAD(root, cat, 'train', val_fraction=val_fraction, seed=seed).files)
+        for T in teachers:
+            check_training_memory(T, cfg, (min(cfg.batch_size, n_train), 3, *(cfg.image_size,) * 2), device)
     meta = lambda cat: dict(category=cat, val_fraction=val_fraction, seed=seed)
     # before any job: a rerun of another run trains nothing
     if not redo: _refuse_other_runs(teachers, categories, load, cfg, out, meta)
@@ -549,21 +570,17 @@ def sweep(teachers: list,            # one pre-trained teacher per receptive fie
     return {cat: json.loads((out / cat / 'results.json').read_text()) for cat in categories}
 
 # %% ../nbs/07_experiment.ipynb #1ecb7afd
-def machine() -> dict:
-    "The hardware and software a result was produced with."
-    cuda = torch.cuda.is_available()
-    return dict(device='cuda' if cuda else 'cpu', gpu=torch.cuda.get_device_name() if cuda else None,
-                cpu=platform.processor() or platform.machine(),
-                threads=torch.get_num_threads(), torch=torch.__version__, python=platform.python_version())
-
-def run_record(plan: dict, results: dict, seconds: float, **extra) -> dict:
+def run_record(plan: dict, results: dict, seconds: float,
+               device: str|torch.device = 'cpu',   # where the run's networks ran
+               amp: bool|str = 'auto',             # the precision they ran in (see `amp_dtype`)
+               **extra) -> dict:
     """The record an experiment writes.
 
-    Its plan and deviations, the machine, the date, the accumulated seconds and the results."""
+    Its plan and deviations, the device and machine, the date, the accumulated seconds and the results."""
     return dict(plan={k: v for k, v in plan.items() if k not in ('train_images', 'val_images', 'test_images',
                                                                  'original_side')},
                 budget=plan['budget'],
                 deviates_from_paper='; '.join(filter(None, [plan['deviations'],
                                                             RECONSTRUCTED.get(plan['experiment'])])) or None,
-                date=str(datetime.date.today()), **machine(),
+                date=str(datetime.date.today()), device=str(device), machine=machine(device, amp_dtype(device, amp)),
                 seconds=round(seconds, 1), **extra, results=results)

@@ -10,13 +10,14 @@ import torch.nn as nn
 import torch.nn.functional as F
 from .fdfe import dense_network
 from .teacher import PatchNetwork, patch_network, D_DESCRIPTOR
-from .core import atomic_save, load_checkpoint, amp_dtype, autocast, check_value, as_path
+from ustudents.core import (atomic_save, load_checkpoint, amp_dtype, autocast, check_value, as_path, activation_bytes,
+    check_memory)
 from .students import Students, StudentConfig, train_students, normalise
 from .data import as_images, batches
 
 # %% auto #0
-__all__ = ['MODEL_FORMAT', 'regression_error', 'predictive_variance', 'Scale', 'UninformedStudents', 'calibrate', 'anomaly_map',
-           'fit', 'save_model', 'build_model', 'load_model', 'compile_networks']
+__all__ = ['MODEL_FORMAT', 'regression_error', 'predictive_variance', 'Scale', 'UninformedStudents', 'check_scoring_memory',
+           'calibrate', 'anomaly_map', 'fit', 'save_model', 'build_model', 'load_model', 'compile_networks']
 
 # %% ../nbs/04_score.ipynb #55ddcfe8
 def regression_error(pred: torch.Tensor,   # student predictions, (M, B, d, H, W)
@@ -98,6 +99,21 @@ class UninformedStudents(nn.Module):
                                  arch=s.students.arch) for s in self.scales],
                     image_size=list(self.image_size) if self.image_size else None)
 
+# %% ../nbs/04_score.ipynb #a7b3d9f5
+def check_scoring_memory(model: UninformedStudents, # the model that will score
+                         shape: tuple,              # one batch, (B, 3, H, W)
+                         tile: int|None = None):    # scored in tiles of tile x tile pixels
+    "Refuse, before the first allocation, scoring batches of `shape` that the model's device cannot hold."
+    if tile is not None: check_value('tile', tile, 1, None, 'a number of pixels', integer=True)
+    B, _, H, W = shape; h, w = (min(tile, H), min(tile, W)) if tile else (H, W)
+    # (M + 1) descriptor maps of the batch, and one network's activations
+    need = max(4 * (s.students.M + 1) * B * D_DESCRIPTOR * h * w
+               + activation_bytes(s.students.dense[0], (B, 3, h, w)) for s in model.scales)
+    check_memory(need, model.device,
+                 f"Scoring {H}x{W} images in batches of {B}" + (f", in tiles of {tile}" if tile else ''),
+                 "lower batch_size (--batch-size)"
+                 + (", or the tile" if tile else ", or score in tiles (tile, --tile)"))
+
 # %% ../nbs/04_score.ipynb #0a45f05b
 @torch.inference_mode()
 def calibrate(model: UninformedStudents, # the model whose validation statistics to set
@@ -112,6 +128,7 @@ def calibrate(model: UninformedStudents, # the model whose validation statistics
     acc = torch.zeros(len(model.scales), 2, 3, dtype=torch.float64)      # (scale, e/v, [n, sum, sum of squares])
     size, dtype = None, amp_dtype(model.device, amp)
     for x in batches(images, batch_size, num_workers=num_workers):
+        if size is None: check_scoring_memory(model, tuple(x.shape))
         size = size or tuple(x.shape[-2:])
         if tuple(x.shape[-2:]) != size: raise ValueError(f"Validation images must share one size; got {size} and "
                                                          f"{tuple(x.shape[-2:])}.")
@@ -154,12 +171,13 @@ def anomaly_map(model: UninformedStudents, # a calibrated model
                 images,
                 parts: bool = False,       # also return e, v, e~, v~ per scale
                 batch_size: int = 8,       # images per forward pass
-                # mixed precision for the networks (see `amp_dtype`): bf16/fp16 on a GPU, off on a CPU
+                # mixed precision for the networks (see `amp_dtype`): 16-bit where the hardware computes it
                 amp: bool|str = 'auto',
                 tile: int|None = None,     # evaluate in tiles of tile x tile pixels: same maps, bounded memory
                ):                          # (N, H, W) scores; with `parts`, a dict
     "The anomaly score of every pixel: the mean over scales of e~ + v~."
     x = as_images(images); _check(model, x)
+    check_scoring_memory(model, (min(batch_size, len(x)), *x.shape[1:]), tile)
     dev, dtype, out = model.device, amp_dtype(model.device, amp), {k: [] for k in ('score', 'e', 'v', 'e_tilde',
                                                                                    'v_tilde')}
     for xb in batches(x, batch_size):

@@ -12,11 +12,11 @@ from .fdfe import dense_network, DEFAULT_ALIGNMENT, ALIGNMENTS
 from .data import batches
 from .teacher import patch_network, PatchNetwork
 from .core import (amp_dtype, autocast, grad_scaler, check_value, check_limits, as_device,
-    Limits, SEED_LIMITS, IMAGE_SIDE_LIMITS)
+    Limits, SEED_LIMITS, IMAGE_SIDE_LIMITS, LR_LIMITS, activation_bytes, check_memory)
 
 # %% auto #0
 __all__ = ['M_LIMITS', 'descriptor_stats', 'Students', 'normalise', 'student_loss', 'StudentConfig', 'student_step',
-           'train_students']
+           'check_training_memory', 'train_students']
 
 # %% ../nbs/03_students.ipynb #8da50c9b
 @torch.inference_mode()
@@ -94,7 +94,7 @@ class StudentConfig:
 
     LIMITS = dict(M=M_LIMITS,
                   epochs=(1, 10**6, 'zero epochs would save untrained students'), batch_size=(1, 4096, ''),
-                  lr=Limits(0, None, 'Adam needs a positive step size', open_lo=True), weight_decay=(0, 1, ''),
+                  lr=LR_LIMITS, weight_decay=(0, 1, ''),
                   image_size=IMAGE_SIDE_LIMITS, seed=SEED_LIMITS)
 
     def check(self) -> 'StudentConfig':
@@ -149,6 +149,19 @@ def _resume_students(resume: dict|None, S: 'Students', opts: list, scalers: list
                 if isinstance(v, torch.Tensor) and k != 'step': st[k] = v.to(device)
     return start, history
 
+# %% ../nbs/03_students.ipynb #c9d5f1b7
+def check_training_memory(teacher: PatchNetwork,    # the teacher whose students will train
+                          cfg: StudentConfig,       # their settings
+                          shape: tuple,             # one batch, (B, 3, H, W)
+                          device='cpu'):            # where they will train
+    "Refuse, before the first allocation, a training step of `shape` that the device cannot hold."
+    T = dense_network(teacher, alignment=cfg.alignment)
+    # every student's weights, gradients and Adam's two moments, in float32
+    weights = 16 * cfg.M * sum(w.numel() for w in teacher.parameters())
+    check_memory(activation_bytes(T, shape) + activation_bytes(T, shape, training=True) + weights, device,
+                 f"Training {cfg.M} students on {shape[-2]}x{shape[-1]} images in batches of {shape[0]}",
+                 "lower batch_size (--batch-size), image_size (--image-size) or M (--students)")
+
 # %% ../nbs/03_students.ipynb #29201074
 def train_students(teacher: PatchNetwork,  # the pre-trained patch network T-hat
                    images,                  # anomaly-free training images: (N, 3, H, W), a list, or a dataset
@@ -159,7 +172,7 @@ def train_students(teacher: PatchNetwork,  # the pre-trained patch network T-hat
                    progress: bool = True,     # show a progress bar with each student's loss
                    resume: dict|None = None,  # a state from `on_epoch` to continue from
                    on_epoch=None,             # called as on_epoch(state) after every epoch, e.g. to save a checkpoint
-                   amp: bool|str = 'auto',    # mixed precision (see `amp_dtype`): bf16/fp16 on a GPU, off on a CPU
+                   amp: bool|str = 'auto',    # mixed precision (see `amp_dtype`): 16-bit where the hardware computes it
                    num_workers: int = 0,      # processes loading a dataset's images
                    # train only these students (the others keep their initialisation); default all
                    which: list[int]|None = None,
@@ -172,10 +185,11 @@ def train_students(teacher: PatchNetwork,  # the pre-trained patch network T-hat
     T = dense_network(teacher, alignment=cfg.alignment).to(device).eval()
     n = len(images)
     if n == 0: raise ValueError("train_students got no images: the training set is empty.")
+    S = Students(teacher.p, cfg.M, cfg.alignment, seed=cfg.seed, arch=teacher.arch)
+    check_training_memory(teacher, cfg, (min(cfg.batch_size, n), *next(iter(batches(images, 1))).shape[1:]), device)
     if resume is not None: mu, sigma = resume['mu'], resume['sigma']
     if mu is None or sigma is None: mu, sigma = descriptor_stats(T, images, device=device, num_workers=num_workers)
     mu, sigma = mu.to(device), sigma.to(device)
-    S = Students(teacher.p, cfg.M, cfg.alignment, seed=cfg.seed, arch=teacher.arch)
     which = list(range(cfg.M)) if which is None else list(which)
     if not which or any(not 0 <= k < cfg.M for k in which):
         raise ValueError(f"which must name students among 0..{cfg.M - 1}; got {which}.")

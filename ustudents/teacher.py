@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_teacher.ipynb #67827598
 from __future__ import annotations
-import hashlib, json, math, platform, time, urllib.error
+import hashlib, json, math, time, urllib.error
 from importlib.resources import files
 from dataclasses import dataclass, asdict, fields
 from pathlib import Path
@@ -15,14 +15,15 @@ import torch.nn.functional as F
 from .data import (NaturalPatches, ImageFiles, check_image_files, sample_photographs, PATCH_SCALES,
     PLUS_MAX_SHIFT, PLUS_NOISE_STD)
 from .core import (check_value, check_limits, Limits, SEED_LIMITS, physical_memory, as_device, amp_dtype,
-    autocast, grad_scaler, atomic_write, atomic_save, load_checkpoint, world)
+    autocast, grad_scaler, atomic_write, atomic_save, load_checkpoint, world, machine, precision_name, LR_LIMITS,
+    activation_bytes, check_memory)
 
 # %% auto #0
 __all__ = ['D_DESCRIPTOR', 'LEAKY_SLOPE', 'PATCH_SIZES', 'ARCHITECTURES', 'DESCRIPTOR_ACTIVATION', 'INPUT_NORMALISATION',
            'IMAGENET_MEAN', 'IMAGENET_STD', 'P_INPUT_SIZE', 'P_NETWORKS', 'P_NETWORK', 'OFFLINE_P', 'P_FEATURES',
            'TRIPLET_MARGIN', 'COMPACTNESS_FORMS', 'COMPACTNESS', 'TEACHER_LIMITS', 'TEACHER_STATE_FORMAT',
-           'TEACHER_FORMAT', 'OFFLINE_RECIPES', 'OFFLINE_ITERATIONS', 'OFFLINE_AMP', 'OFFLINE_IMAGES', 'PatchNetwork',
-           'patch_network', 'lite0_names', 'lite0_classifier', 'PretrainedP', 'decoder', 'knowledge_distillation_loss',
+           'TEACHER_FORMAT', 'OFFLINE_RECIPES', 'OFFLINE_ITERATIONS', 'OFFLINE_IMAGES', 'PatchNetwork', 'patch_network',
+           'lite0_names', 'lite0_classifier', 'PretrainedP', 'decoder', 'knowledge_distillation_loss',
            'metric_learning_loss', 'correlation_matrix', 'compactness_loss', 'effective_rank', 'TeacherConfig',
            'PatchPool', 'Distil', 'teacher_step', 'pretrain_teacher', 'save_teacher', 'teacher_config', 'load_teacher',
            'offline_teachers', 'offline_teacher', 'offline_config', 'pretrain_offline', 'ship_teachers']
@@ -232,7 +233,8 @@ def correlation_matrix(t: torch.Tensor, # descriptors, (B, d)
                        eps: float = 1e-8) -> torch.Tensor:  # (d, d)
     "Correlation between the d descriptor dimensions over the batch."
     z = t - t.mean(0, keepdim=True)
-    z = z / (z.pow(2).mean(0, keepdim=True).sqrt() + eps)
+    # eps inside the root: a dimension constant over the batch has correlations 0 and a finite gradient
+    z = z / (z.pow(2).mean(0, keepdim=True) + eps * eps).sqrt()
     return z.T @ z / t.shape[0]
 
 def compactness_loss(t: torch.Tensor,           # descriptors, (B, d), B >= 2
@@ -262,7 +264,7 @@ def effective_rank(t: torch.Tensor, # descriptors, (B, d)
 TEACHER_LIMITS = dict(                 # setting: (lowest, highest, why), a `Limits`; None: no bound
     batch_size=(2, 65536, 'the compactness loss correlates the descriptors of a batch, which needs two'),
     iterations=(1, 10**8, 'zero iterations would save an untrained teacher'),
-    lr=Limits(0, None, 'Adam needs a positive step size', open_lo=True), weight_decay=(0, 1, ''), margin=(0, 10**6, ''),
+    lr=LR_LIMITS, weight_decay=(0, 1, ''), margin=(0, 10**6, ''),
     lambda_k=(0, 10**6, ''), lambda_m=(0, 10**6, ''), lambda_c=(0, 10**6, ''), max_shift=(0, 256, ''),
     noise_std=(0, 1, 'images lie in [0, 1]'), pool=(0, 10**7, '0 draws fresh patches every step'), seed=SEED_LIMITS)
 
@@ -463,6 +465,13 @@ def pretrain_teacher(cfg: TeacherConfig,         # the configuration
         P = (P if P is not None else PretrainedP(cfg.p_weights, cfg.p_input_size, cfg.p_network)).to(device).eval()
     D = decoder(getattr(P, 'features', P_FEATURES)).to(device) if cfg.lambda_k else None
     net = Distil(T, D)
+    # a step: P's targets for a batch (a pool computes them 256 patches at a time), and T-hat's training on the triplets
+    nP, nT = max(cfg.batch_size, 256 if cfg.pool else 0), cfg.batch_size * (3 if cfg.lambda_m else 1)
+    check_memory((activation_bytes(P, (nP, 3, cfg.p, cfg.p)) if cfg.lambda_k else 0)
+                 + activation_bytes(T, (nT, 3, cfg.p, cfg.p), training=True), device,
+                 f"Pre-training with batch_size {cfg.batch_size}" + (f" and P at {cfg.p_input_size} pixels"
+                                                                     if cfg.lambda_k and cfg.p_input_size else ''),
+                 "lower batch_size (--batch-size)" + (" or p_input_size (--p-input-size)" if cfg.lambda_k else ''))
     opt = torch.optim.Adam([w for w in net.parameters() if w.requires_grad], lr=cfg.lr, weight_decay=cfg.weight_decay)
     dtype = amp_dtype(device, amp); scaler = grad_scaler(device, dtype)
     start, history = _resume(checkpoint, cfg, net, opt, scaler, device)
@@ -489,7 +498,7 @@ def pretrain_teacher(cfg: TeacherConfig,         # the configuration
                              optimizer=opt.state_dict(), scaler=scaler.state_dict(), step=step + 1, history=history),
                         checkpoint)
     T.config = cfg
-    T.provenance = dict(steps=cfg.iterations, amp=str(dtype).replace('torch.', '') if dtype else 'float32',
+    T.provenance = dict(steps=cfg.iterations, amp=precision_name(dtype), machine=machine(device, dtype),
                         processes=n_procs, P=getattr(P, 'source', None) if cfg.lambda_k else 'no P (lambda_k = 0)',
                         pool=cfg.pool or 'fresh patches every step')
     return T.eval(), history
@@ -564,8 +573,6 @@ OFFLINE_RECIPES = {
 # steps per recipe and receptive field, sized for a 2-core CPU; what they took is in each teacher's provenance (below)
 OFFLINE_ITERATIONS = {'imagenet': {17: 3000, 33: 4000, 65: 2000},
                       'metric': {17: 600, 33: 400, 65: 150}, 'random-p': {17: 300, 33: 300, 65: 300}}
-# bf16 autocast also on a CPU, where it is faster (measured below)
-OFFLINE_AMP = {'imagenet': True, 'metric': 'auto', 'random-p': 'auto'}
 OFFLINE_IMAGES = 'the photographs that ship with scikit-learn and scikit-image (ustudents.data.sample_photographs)'
 
 # %% ../nbs/02_teacher.ipynb #9c5f61ac
@@ -578,7 +585,7 @@ def offline_config(variant: str, p: int, iterations: int|None = None, batch_size
     return TeacherConfig(p=p, iterations=iterations or OFFLINE_ITERATIONS[variant][p], batch_size=batch_size,
                          **{**OFFLINE_RECIPES[variant], **kw}).check()
 
-def pretrain_offline(variant: str, p: int, iterations: int|None = None, device='cpu', num_workers: int = 0, amp=None,
+def pretrain_offline(variant: str, p: int, iterations: int|None = None, device='cpu', num_workers: int = 0, amp='auto',
                      batch_size: int = 64,
                      progress: bool = True, state: str|Path|None = None, **kw) -> tuple[PatchNetwork, list[dict]]:
     """Pre-train one offline teacher of `variant` on the bundled photographs, with its provenance.
@@ -587,14 +594,11 @@ def pretrain_offline(variant: str, p: int, iterations: int|None = None, device='
     cfg = offline_config(variant, p, iterations, batch_size, **kw); t0 = time.perf_counter()
     ckpt = Path(state) / f'{variant}_{cfg.compactness}_p{p}_state.pt' if state else None
     T, hist = pretrain_teacher(cfg, sample_photographs(), device=device, progress=progress, num_workers=num_workers,
-                               amp=OFFLINE_AMP[variant] if amp is None else amp,
+                               amp=amp,
                                log_every=50, checkpoint=ckpt, checkpoint_every=500 if cfg.iterations % 500 == 0 else 50)
-    cpu = (f", {torch.get_num_threads()} threads, {platform.processor() or platform.machine()}"
-           if str(device) == 'cpu' else '')
     T.provenance = dict(T.provenance, variant=variant, images=OFFLINE_IMAGES,
                         seconds=round(time.perf_counter() - t0, 1), batch=cfg.batch_size,
                         final_losses={k: round(hist[-1][k], 4) for k in ('k', 'm', 'c')},
-                        device=f"{device}{cpu}", torch=str(torch.__version__),
                         date=time.strftime('%Y-%m-%d'),
                         note="distilled from an ImageNet network on a CPU with a shortened recipe (see the "
                              "configuration): the paper's kind of teacher, not its budget"
@@ -608,12 +612,13 @@ def ship_teachers(teachers: dict,                  # {p: teacher}
                   prefix: str = 'offline') -> dict:
     """Save each teacher in float16 as `{prefix}_p{p}.pt` and write the index `{prefix}.json`.
 
-    The index holds their checksums, configurations and provenance."""
+    The index holds their checksums, configurations, provenance and the machine that made them."""
     folder = Path(folder) if folder is not None else _shipped(); folder.mkdir(parents=True, exist_ok=True); info = {}
     for p, T in sorted(teachers.items()):
         f = folder / f'{prefix}_p{p}.pt'; save_teacher(T, f, half=True)
         cfg = getattr(T, 'config', None) or TeacherConfig(p=T.p, **T.arch)
+        prov = getattr(T, 'provenance', {})
         info[str(p)] = dict(file=f.name, sha256=hashlib.sha256(f.read_bytes()).hexdigest(), config=asdict(cfg),
-                            provenance=getattr(T, 'provenance', {}))
+                            provenance=prov, machine=prov.get('machine'))
     atomic_write(folder / f'{prefix}.json', lambda fh: fh.write((json.dumps(info, indent=1) + '\n').encode()))
     return info
