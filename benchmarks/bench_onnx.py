@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import onnxruntime as ort
-from ustudents.core import machine, machine_line, amp_dtype
+from ustudents.core import machine, machine_line, amp_dtype, precision_name
 from ustudents.teacher import patch_network, D_DESCRIPTOR
 from ustudents.students import Students
 from ustudents.score import Scale, UninformedStudents, calibrate, anomaly_map, save_model
@@ -53,7 +53,7 @@ def main():
     ap.add_argument('--side', type=int, default=256); ap.add_argument('--repeats', type=int, default=2)
     ap.add_argument('--json', type=Path, default=None)
     a = ap.parse_args()
-    m = machine('cpu', 'float32, and amp=auto: ' + str(amp_dtype('cpu')).replace('torch.', '').replace('None', 'float32'))
+    m = machine('cpu', 'float32, and amp=auto: ' + precision_name(amp_dtype('cpu')))
     print(f"# {machine_line(m)}, torch {torch.__version__}, onnxruntime {ort.__version__}, {a.side}x{a.side}", flush=True)
     x = torch.rand(1, 3, a.side, a.side); rows = []
     with tempfile.TemporaryDirectory() as d:

@@ -16,7 +16,7 @@ from timing import timed                      # benchmarks/timing.py: the one ti
 from ustudents.data import load_image, resize_image, NaturalPatches, sample_photographs
 from ustudents.fdfe import dense_network
 from ustudents.teacher import patch_network, PretrainedP, decoder, Distil, teacher_step, TeacherConfig, PATCH_SIZES, D_DESCRIPTOR
-from ustudents.core import amp_dtype, grad_scaler
+from ustudents.core import amp_dtype, grad_scaler, precision_name
 from ustudents.students import Students, student_step
 
 def main():
@@ -39,7 +39,7 @@ def main():
         step = lambda: student_step(T, list(S.dense), opts, [grad_scaler(dev, dtype) for _ in opts], x, mu, sigma, dtype)   # the library's step
         compute = timed(step, dev, repeats=a.repeats)
         rows.append(dict(p=p, compute_s=compute, decode_s=decode, preloaded_s=index, decode_share=decode / (decode + compute), preloaded_share=index / (index + compute)))
-    print(f"student step, M = 3, batch 1, {a.side}x{a.side}, {dev}, {str(dtype).replace('torch.', '') if dtype else 'float32'}:")
+    print(f"student step, M = 3, batch 1, {a.side}x{a.side}, {dev}, {precision_name(dtype)}:")
     print("| p | compute (s) | data by decoding a 1024 px PNG (s) | its share | data from the preloaded tensor (s) | its share |\n|---|---|---|---|---|---|")
     for r in rows: print(f"| {r['p']} | {r['compute_s']:.3f} | {r['decode_s']:.3f} | {r['decode_share']:.0%} | {r['preloaded_s']:.5f} | {r['preloaded_share']:.2%} |")
     photos = sample_photographs(); ds = NaturalPatches(photos, 33, 64, seed=0)

@@ -13,7 +13,7 @@ from ustudents.data import (MVTecAD, preload, batches, check_images, check_image
     REAL_TEXTURES)
 from .core import check_writable, file_digest, world, barrier
 from .teacher import PatchNetwork
-from .core import atomic_save, atomic_write, load_checkpoint, amp_dtype, check_value, machine
+from .core import atomic_save, atomic_write, load_checkpoint, amp_dtype, check_value, machine, precision_name
 from .students import Students, StudentConfig, train_students, check_training_memory
 from .score import Scale, UninformedStudents, calibrate, anomaly_map, save_model, load_model
 from .metrics import (pixel_scores, pro_auc_of, pixel_auroc_of, image_auroc, image_score, FPR_LIMIT,
@@ -133,7 +133,7 @@ def assemble_run(scales: list,   # one `Scale` per teacher: its teacher, trained
     The one way a run is put together."""
     model = calibrate(UninformedStudents(scales).to(device).eval(), val_x, num_workers=num_workers, amp=amp)
     info = dict(patch_sizes=model.patch_sizes, image_size=list(model.image_size), **record, n_val=len(val_x),
-                amp=str(amp_dtype(device, amp)).replace('torch.', ''))
+                amp=precision_name(amp_dtype(device, amp)))
     save_model(model, out / 'model.pt', extra=info); record_artefact(out / 'model.pt')
     return model, info
 
