@@ -99,11 +99,10 @@ def main():
     print(f"\n| p | dense network, one {side}x{side} image: channels-first (s) | channels-last (s) | speed-up |\n|---|---|---|---|")
     with torch.inference_mode():
         for p in PATCH_SIZES:
-            T = dense_network(patch_network(p)).to(dev).eval(); x = torch.rand(1, 3, side, side, device=dev); t = {}
+            net = patch_network(p).to(dev).eval(); x = torch.rand(1, 3, side, side, device=dev); t = {}
             for cl in (False, True):
-                fdfe.CHANNELS_LAST = cl
+                T = dense_network(net, channels_last=cl)      # the same weights, in one layout or the other
                 with torch.autocast(dev.type, torch.bfloat16, enabled=a.amp): t[cl] = timed(lambda: T(x), dev, repeats=reps, best=True)
-            fdfe.CHANNELS_LAST = True
             rec['layout'].append(dict(p=p, channels_first_s=round(t[False], 4), channels_last_s=round(t[True], 4)))
             print(f"| {p} | {t[False]:.3f} | {t[True]:.3f} | {t[False] / t[True]:.2f}x |", flush=True)
 

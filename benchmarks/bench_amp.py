@@ -16,7 +16,8 @@ import argparse, json, statistics, time
 from pathlib import Path
 import torch
 from ustudents.fdfe import dense_network
-from ustudents.teacher import patch_network, decoder, Distil, teacher_step, TeacherConfig, D_DESCRIPTOR, P_NETWORKS, OFFLINE_P
+from ustudents.imagenet import P_NETWORKS, OFFLINE_P
+from ustudents.teacher import patch_network, decoder, Distil, teacher_step, TeacherConfig, D_DESCRIPTOR
 from ustudents.core import amp_dtype, grad_scaler, machine, machine_line
 from ustudents.students import Students, student_step
 

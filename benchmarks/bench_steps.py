@@ -13,9 +13,11 @@ import numpy as np
 import torch
 from PIL import Image
 from timing import timed                      # benchmarks/timing.py: the one timing helper
-from ustudents.data import load_image, resize_image, NaturalPatches, sample_photographs
+from ustudents.images import load_image, resize_image
+from ustudents.patches import NaturalPatches, sample_photographs
 from ustudents.fdfe import dense_network
-from ustudents.teacher import patch_network, PretrainedP, decoder, Distil, teacher_step, TeacherConfig, PATCH_SIZES, D_DESCRIPTOR
+from ustudents.imagenet import PretrainedP
+from ustudents.teacher import patch_network, decoder, Distil, teacher_step, TeacherConfig, PATCH_SIZES, D_DESCRIPTOR
 from ustudents.core import amp_dtype, grad_scaler, precision_name
 from ustudents.students import Students, student_step
 

@@ -23,10 +23,12 @@ from pathlib import Path
 import numpy as np
 import torch
 from timing import timed                      # benchmarks/timing.py: the one timing helper
-from ustudents.data import sample_photographs, load_image, resize_image, NaturalPatches
+from ustudents.images import load_image, resize_image
+from ustudents.patches import sample_photographs, NaturalPatches
 from ustudents.fdfe import dense_network
-from ustudents.teacher import (TeacherConfig, pretrain_teacher, patch_network, PretrainedP, correlation_matrix, effective_rank, COMPACTNESS_FORMS,
-                               PATCH_SIZES, D_DESCRIPTOR, Distil, decoder, teacher_step)
+from ustudents.imagenet import PretrainedP
+from ustudents.teacher import (TeacherConfig, pretrain_teacher, patch_network, correlation_matrix, effective_rank,
+                               COMPACTNESS_FORMS, PATCH_SIZES, D_DESCRIPTOR, Distil, decoder, teacher_step)
 from ustudents.core import amp_dtype, grad_scaler, machine, processor_name
 from ustudents.students import Students, StudentConfig, student_step
 from ustudents.score import anomaly_map

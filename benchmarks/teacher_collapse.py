@@ -33,8 +33,10 @@ from pathlib import Path
 import numpy as np
 import torch
 ROOT = Path(__file__).resolve().parents[1]
-from ustudents.data import make_texture_category, MVTecAD, preload, sample_photographs, REAL_TEXTURES, DEFECTS
-from ustudents.teacher import TeacherConfig, pretrain_teacher, patch_network, offline_teacher, load_teacher, save_teacher, effective_rank
+from ustudents.patches import sample_photographs
+from ustudents.data import make_texture_category, MVTecAD, preload, REAL_TEXTURES, DEFECTS
+from ustudents.teacher import (TeacherConfig, pretrain_teacher, patch_network, offline_teacher, load_teacher,
+                               save_teacher, effective_rank)
 from ustudents.core import machine, amp_dtype
 from ustudents.fdfe import dense_network
 from ustudents.metrics import pro_auc

@@ -38,9 +38,12 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 ROOT = Path(__file__).resolve().parents[1]
-from ustudents.data import make_texture_category, make_synthetic_mvtec, TEXTURES, MVTecAD, preload, sample_photographs, NaturalPatches, REAL_TEXTURES, DEFECTS
-from ustudents.teacher import (patch_network, offline_teacher, load_teacher, save_teacher, effective_rank, PretrainedP, lite0_classifier,
-                               COMPACTNESS_FORMS, IMAGENET_MEAN, IMAGENET_STD, D_DESCRIPTOR)
+from ustudents.patches import sample_photographs, NaturalPatches
+from ustudents.data import (make_texture_category, make_synthetic_mvtec, TEXTURES, MVTecAD, preload, REAL_TEXTURES,
+                            DEFECTS)
+from ustudents.imagenet import PretrainedP, lite0_classifier, IMAGENET_MEAN, IMAGENET_STD
+from ustudents.teacher import (patch_network, offline_teacher, load_teacher, save_teacher, effective_rank,
+                               COMPACTNESS_FORMS, D_DESCRIPTOR)
 from ustudents.core import machine, amp_dtype
 from ustudents.fdfe import dense_network
 from ustudents.students import StudentConfig

@@ -4,7 +4,8 @@ import pickle, struct
 from pathlib import Path
 import numpy as np
 from PIL import Image
-from ustudents.data import CIFAR_FOLDER, sample_photographs
+from ustudents.patches import sample_photographs
+from ustudents.data import CIFAR_FOLDER
 
 def write_mnist_files(root, train_labels=(1, 1, 7, 1, 3), test_labels=(1, 7, 3), seed: int = 0) -> Path:
     "Write tiny MNIST files in torchvision's idx format under root/MNIST/raw."

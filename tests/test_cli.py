@@ -3,7 +3,8 @@ import json, os, shutil, signal, subprocess, sys, time
 from pathlib import Path
 import numpy as np, pytest, torch
 from PIL import Image
-from ustudents.data import make_synthetic_mvtec, load_mask, MVTecAD
+from ustudents.images import load_mask
+from ustudents.data import make_synthetic_mvtec, MVTecAD
 from ustudents.metrics import pro_auc, pixel_auroc, upsample_map
 from ustudents.experiment import load_maps, run_metrics
 from conftest import run_cli

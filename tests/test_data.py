@@ -2,7 +2,8 @@
 from pathlib import Path
 import pytest
 from fixtures import write_mnist_files, write_cifar10_files, write_imagenette_files
-from ustudents.data import one_class_mnist, one_class_cifar10, natural_images
+from ustudents.patches import natural_images
+from ustudents.data import one_class_mnist, one_class_cifar10
 
 def test_mnist_files(tmp_path):
     write_mnist_files(tmp_path)

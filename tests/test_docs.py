@@ -21,6 +21,9 @@ FAULTS = {   # a broken cell, and the words its report must contain
     'a figure without alt text': code("plt.plot(losses)", png),
     'an empty code cell': code("#| export\n"),
     'an error in the output': code("1/0", dict(output_type='error', ename='ZeroDivisionError', evalue='division by zero', traceback=[])),
+    'prose written by visible code': code('r = json.loads(rec.read_text())\n'
+                                          'display(Markdown(f"Students on the shipped teacher score {r[\'s\']:.3f}, "\n'
+                                          '                 f"against {r[\'u\']:.3f} on an untrained one: beyond the spread of the seeds."))'),
 }
 
 @pytest.mark.parametrize('fault', FAULTS)
@@ -32,8 +35,32 @@ def test_a_clean_page_passes():
     clean = [md("# A page\n\nText with `[C]` in code, a tag [R] and a [link](02_teacher.ipynb#the-three-losses)."),
              code("#| fig-alt: a map of scores\nim = plt.imshow(score_map, cmap='inferno'); plt.colorbar(im)", png),
              code("#| fig-alt: a mask\nplt.imshow(mask, cmap='gray')", png),
-             code("print('done')", dict(output_type='stream', name='stdout', text='done\n'))]
+             code("print('done')", dict(output_type='stream', name='stdout', text='done\n')),
+             # prose from a record, in a hidden cell; its assertion visible, in a cell of its own
+             code('#| echo: false\ndisplay(Markdown(f"Students on the shipped teacher score {s:.3f}, against {u:.3f} on an "\n'
+                  '                 "untrained one: beyond the spread of the seeds."))'),
+             code("assert s > u + spread"),
+             # what stays visible: a table (the table is the point), a one-line caption, a labelled line of numbers,
+             # an error message
+             code("display(Markdown('| detector | pixel ROC AUC |\\n|---|---|\\n' + '\\n'.join(f'| {n} | {a:.3f} |' for n, a in rows.items())))"),
+             code("display(Markdown(f'Nearest-descriptor PRO-AUC per defect, mean over the three textures.\\n\\n| teacher | {h} |'))"),
+             code("print(f\"p={p} {k}: mean {m:+.3f}, std {sd:.3f} on unseen anomaly-free images\")"),
+             code("if x.shape != y.shape: raise ValueError(f'The map is {x.shape} but the image is {y.shape}; upsample the map to the image first.')"),
+             code("#| export\ndef f(x):\n    return f'The {x} is a file; a run is the folder that holds model.pt and run.json, here perhaps {x.parent}.'")]
     assert docs.notebook_problems(dict(cells=clean)) == []
+
+def test_prose_from_a_record_is_caught_however_it_is_built():
+    "A sentence printed, or built with `+` or `.format`, is prose too; `#| hide` and `#| include: false` hide it."
+    said = ('Students on the shipped teacher score {s:.3f}, against {u:.3f} on an untrained one, '
+            'beyond the spread of the seeds.')
+    built = [f'print(f"{said}")', "display(Markdown('" + said.replace('{s:.3f}', "' + f'{s:.3f}' + '") + "'))",
+             f"text = '{said}'.format(s=s, u=u)"]
+    for src in built:
+        problems = docs.notebook_problems(dict(cells=[code(src)]))
+        assert len(problems) == 1 and 'cell 0' in problems[0] and '#| echo: false' in problems[0], (src, problems)
+        for hidden in ('#| hide', '#| include: false', '#| echo: false'):
+            assert docs.notebook_problems(dict(cells=[code(f'{hidden}\n{src}')])) == [], (hidden, src)
+    assert docs.notebook_problems(dict(cells=[code(f"print('{said}')")])) == []      # no value from a record
 
 def test_links_written_for_github_are_caught_in_built_pages():
     html = '<a href="02_teacher.ipynb#x">t</a> <a href="teacher.html#x">ok</a> <a href="https://colab.research.google.com/github/u/u/blob/main/nbs/02_teacher.ipynb">badge</a>'
@@ -60,7 +87,7 @@ def test_a_class_is_shown_as_a_class():
 
 def test_an_annotated_star_parameter_keeps_its_star():
     "fastcore writes `def home(*parts: str)` as `home(parts:str)`; the builder restores the star from the signature."
-    md = ('[source](https://github.com/ustudents/ustudents/blob/main/ustudents/data.py#L834)\n\n### home\n\n'
+    md = ('[source](https://github.com/ustudents/ustudents/blob/main/ustudents/core.py#L834)\n\n### home\n\n'
           '```python\n\ndef home(\n    parts:str\n)->Path:\n```')
     assert '(\n    *parts:str\n)' in docs.starred_parameters(md)
     assert docs.starred_parameters(md.replace('home', 'load_image')) == md.replace('home', 'load_image')
@@ -84,7 +111,7 @@ def test_defaults_read_as_the_source_writes_them():
     assert 'categories:tuple=MVTEC_CATEGORIES\n' in missing
     cls = block('students', 'StudentConfig', 'M:int=3').replace('\n)\n', '\n)->None:\n')    # a dataclass's __init__
     assert '\nclass StudentConfig(\n    M:int=3\n):\n' in docs.api_block(cls)
-    files = block('data', 'ImageFiles', 'args:VAR_POSITIONAL, kwargs:VAR_KEYWORD')    # no __init__ of its own
+    files = block('images', 'ImageFiles', 'args:VAR_POSITIONAL, kwargs:VAR_KEYWORD')  # no __init__ of its own
     assert '\nclass ImageFiles(\n    iterable=(), /\n)\n' in docs.api_block(files)       # as list() is called
 
 def test_api_blocks_follow_the_order_of_definition():
@@ -147,7 +174,8 @@ def test_the_library_docstrings_render_whole():
 
 @pytest.mark.parametrize('nb', sorted((ROOT / 'nbs').glob('*.ipynb')), ids=lambda p: p.stem)
 def test_the_notebooks_have_none_of_these_faults(nb):
-    assert docs.notebook_problems(json.loads(nb.read_text(encoding='utf-8'))) == []
+    problems = docs.notebook_problems(json.loads(nb.read_text(encoding='utf-8')))
+    assert not problems, f"{nb.name}: {len(problems)} faults\n" + '\n'.join(f'{nb.name}: {p}' for p in problems)
 
 def test_links_to_documented_methods_land_on_their_class():
     pages = {'score.html': '<h3 id="scale">Scale</h3><h3 id="anomaly_map">anomaly_map</h3>'}

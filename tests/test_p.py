@@ -1,7 +1,9 @@
 "P, the network the teacher distils: EfficientNet-Lite0's ImageNet weights, installed with the package, load by name into timm's architecture and classify photographs; a local weights file in either naming gives the same network; a foreign file is refused."
 import pytest, torch
 import torch.nn.functional as F
-from ustudents.teacher import lite0_classifier, lite0_names, PretrainedP, _lite0_file, IMAGENET_MEAN, IMAGENET_STD, P_NETWORKS, decoder
+from ustudents.imagenet import lite0_classifier, lite0_names, PretrainedP, IMAGENET_MEAN, IMAGENET_STD, P_NETWORKS
+from ustudents.imagenet import _lite0_file
+from ustudents.teacher import decoder
 
 def _standardised(a):                     # an (H, W, 3) uint8 photograph -> (1, 3, 224, 224), ImageNet mean and std
     x = torch.from_numpy(a.copy()).permute(2, 0, 1)[None].float() / 255

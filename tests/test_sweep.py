@@ -40,7 +40,7 @@ RESUME = '''
 import sys
 from ustudents.core import init_distributed, world
 from ustudents.teacher import TeacherConfig, pretrain_teacher, save_teacher
-from ustudents.data import sample_photographs
+from ustudents.patches import sample_photographs
 init_distributed()
 cfg = TeacherConfig.quick(17, iterations=int(sys.argv[2]), batch_size=8, p_input_size=32, lambda_m=1.0)
 T, _ = pretrain_teacher(cfg, sample_photographs(), progress=False, checkpoint=None if sys.argv[1] == '-' else sys.argv[1], checkpoint_every=2, log_every=2,

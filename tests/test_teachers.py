@@ -3,7 +3,9 @@ import hashlib, json
 from pathlib import Path
 import pytest, torch
 import ustudents
-from ustudents.teacher import offline_teacher, offline_teachers, patch_network, effective_rank, correlation_matrix, PATCH_SIZES, OFFLINE_P, TeacherConfig
+from ustudents.imagenet import OFFLINE_P
+from ustudents.teacher import (offline_teacher, offline_teachers, patch_network, effective_rank, correlation_matrix,
+                               PATCH_SIZES, TeacherConfig)
 from ustudents.fdfe import dense_network
 
 SHIPPED = Path(ustudents.__file__).parent / 'teachers'

@@ -20,19 +20,23 @@ LOCAL_MATHJAX = Path('/usr/share/javascript/mathjax/MathJax.js')
 # What each page must show of the code it teaches (the source of its method cells) and the [R] constants it must name.
 METHOD_SOURCE = {
     '01_fdfe': ['def multi_pool', 'def unwarp', 'ALIGNMENTS = ', 'CHANNELS_LAST = '],
-    '02_teacher': ['ARCHITECTURES = {', 'def knowledge_distillation_loss', 'def metric_learning_loss', 'def compactness_loss', 'P_INPUT_SIZE = ', 'class TeacherConfig'],
+    '01a_patches': ['PATCH_SCALES = ', 'def random_crops', 'class NaturalPatches'],
+    '01b_imagenet': ['P_INPUT_SIZE = ', 'class PretrainedP'],
+    '02_teacher': ['ARCHITECTURES = {', 'def knowledge_distillation_loss', 'def metric_learning_loss', 'def compactness_loss', 'class TeacherConfig'],
     '03_students': ['def student_loss', 'def normalise', 'def descriptor_stats'],
     '04_score': ['def regression_error', 'def predictive_variance', 'class Scale', 'def calibrate'],
     '05_metrics': ['def _curve_chunks', 'def _area', 'def _mann_whitney', 'IMAGE_SCORE = '],
     '00_data': ['VAL_FRACTION = '],
 }
 R_CONSTANTS = {
-    '00_data': ['VAL_FRACTION', 'PATCH_SCALES', 'PLUS_MAX_SHIFT', 'PLUS_NOISE_STD', 'ONE_CLASS_SIZE', 'MNIST5K_TRAIN', 'NATURAL_SOURCES'],
+    '00_data': ['VAL_FRACTION', 'ONE_CLASS_SIZE', 'MNIST5K_TRAIN', 'MNIST5K_DEV'],
+    '01a_patches': ['PATCH_SCALES', 'PLUS_MAX_SHIFT', 'PLUS_NOISE_STD', 'NATURAL_SOURCES'],
+    '01b_imagenet': ['OFFLINE_P', 'P_INPUT_SIZE'],
     '01_fdfe': ['DEFAULT_ALIGNMENT'],
-    '02_teacher': ['ARCHITECTURES', 'DESCRIPTOR_ACTIVATION', 'INPUT_NORMALISATION', 'OFFLINE_P', 'P_INPUT_SIZE', 'TRIPLET_MARGIN', 'COMPACTNESS'],
+    '02_teacher': ['ARCHITECTURES', 'DESCRIPTOR_ACTIVATION', 'INPUT_NORMALISATION', 'TRIPLET_MARGIN', 'COMPACTNESS'],
     '05_metrics': ['IMAGE_SCORE', 'MVTEC_IMAGE_SCORE'],
     'overview': ['ARCHITECTURES', 'DESCRIPTOR_ACTIVATION', 'INPUT_NORMALISATION', 'OFFLINE_P', 'P_INPUT_SIZE', 'TRIPLET_MARGIN', 'COMPACTNESS', 'PATCH_SCALES',
-                 'VAL_FRACTION', 'ONE_CLASS_SIZE', 'MNIST5K_TRAIN', 'DEFAULT_ALIGNMENT', 'IMAGE_SCORE', 'MVTEC_IMAGE_SCORE', 'NATURAL_SOURCES'],
+                 'VAL_FRACTION', 'ONE_CLASS_SIZE', 'MNIST5K_TRAIN', 'MNIST5K_DEV', 'DEFAULT_ALIGNMENT', 'IMAGE_SCORE', 'MVTEC_IMAGE_SCORE', 'NATURAL_SOURCES'],
 }
 
 def reading_order() -> list[tuple[str, str]]:
@@ -311,6 +315,59 @@ def build():
 
 TAGS_DEFINED = {'R'}     # the overview defines [R]; any other [X] tag a page uses is promised and never explained
 
+# Prose written by code the page shows. A code cell that is visible on the page (no `#| hide`, `#| echo: false` or
+# `#| include: false`; exported cells are the library's source) must not build a sentence from a record: the reader
+# would read code whose only job is to write the paragraph under it. A string counts as built when it takes a value
+# (an f-string, `+` with a value, `%` or `.format`), and as a sentence when its text, outside Markdown table rows
+# (lines starting with `|`), code spans and math, has PROSE_WORDS words of which PROSE_JOINS are the small words that
+# join a sentence. A table with a one-line caption and a labelled line of numbers (`p=33: mean 0.01, std 1.00`) stay
+# visible; messages of `raise`, `assert`, `test_fail` and `warn` are not prose for the page.
+PROSE_WORDS, PROSE_JOINS = 12, 4
+JOIN_WORDS = frozenset('a an the of on in at to by for from with into than as and or but so that which what how '
+                       'is are was were be been it its this these those there their they not no only'.split())
+HIDDEN_CELL = re.compile(r'^\s*#\|\s*(?:hide\s*$|echo:\s*false|include:\s*false|export)', re.M)
+
+def _text_of(n):
+    "The literal text of a string that `n` builds, a NUL where a value goes in; None if `n` builds no string."
+    import ast
+    if isinstance(n, ast.Constant): return n.value if isinstance(n.value, str) else None
+    if isinstance(n, ast.JoinedStr): return ''.join(v.value if isinstance(v, ast.Constant) else '\0' for v in n.values)
+    if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Add):
+        left, right = _text_of(n.left), _text_of(n.right)
+        return None if left is None and right is None else ('\0' if left is None else left) + ('\0' if right is None else right)
+    if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Mod) and isinstance(n.left, ast.Constant) and isinstance(n.left.value, str):
+        return re.sub(r'%[-#0 +]*\d*(?:\.\d+)?[sdifgeErx]', '\0', n.left.value)
+    if (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == 'format'
+            and isinstance(n.func.value, ast.Constant) and isinstance(n.func.value.value, str)):
+        return re.sub(r'\{[^{}]*\}', '\0', n.func.value.value)
+    return None
+
+def is_prose(text: str) -> bool:
+    "Whether a built string's text (NUL for its values) reads as a sentence: see PROSE_WORDS."
+    body = '\n'.join(l for l in text.split('\n') if not l.lstrip().startswith('|'))
+    words = re.findall(r"[A-Za-z][A-Za-z'’-]*", re.sub(r'`[^`]*`|\$[^$]*\$|\0', ' ', body))
+    return len(words) >= PROSE_WORDS and sum(w.lower() in JOIN_WORDS for w in words) >= PROSE_JOINS
+
+def prose_in_code(src: str) -> str | None:
+    "The first sentence that a visible code cell's code builds from values (its start, values as {…}); None if none."
+    import ast
+    if HIDDEN_CELL.search(src): return None
+    try: tree = ast.parse('\n'.join('' if l.lstrip().startswith(('#|', '%', '!')) else l for l in src.splitlines()))
+    except SyntaxError: return None
+    messages, parent = set(), {}
+    for n in ast.walk(tree):
+        for ch in ast.iter_child_nodes(n): parent[ch] = n
+        name = getattr(getattr(n, 'func', None), 'id', getattr(getattr(n, 'func', None), 'attr', None))
+        if isinstance(n, (ast.Raise, ast.Assert)) or (isinstance(n, ast.Call) and name in ('test_fail', 'warn')):
+            messages |= {id(m) for m in ast.walk(n)}
+    for n in sorted((n for n in ast.walk(tree) if hasattr(n, 'lineno')), key=lambda n: (n.lineno, n.col_offset)):
+        text = _text_of(n)
+        if text is None or '\0' not in text or id(n) in messages: continue
+        up = parent.get(n)
+        if isinstance(up, ast.BinOp) and isinstance(up.op, ast.Add) and _text_of(up) is not None: continue   # part of a longer one
+        if is_prose(text): return ' '.join(text.replace('\0', '{…}').split())[:60]
+    return None
+
 def notebook_problems(nb: dict) -> list[str]:
     "What a reader would stumble on in a notebook's cells and stored outputs (checked on the source, where it is mended)."
     problems = []
@@ -339,6 +396,9 @@ def notebook_problems(nb: dict) -> list[str]:
         figure = any('image/png' in o.get('data', {}) for o in outs)
         if figure and not re.search(r'^#\|\s*fig-alt:\s*\S', src, re.M):
             problems.append(f'a figure without alt text (#| fig-alt: what it shows): {where}')
+        prose = prose_in_code(src)
+        if prose: problems.append(f'prose written by visible code ("{prose}"): {where}; put `#| echo: false` first in the '
+                                  'cell, and keep its assertions visible in a short cell of their own')
         maps = re.findall(r"imshow\([^)]*cmap=['\"](\w+)", src)
         if figure and any(c not in ('gray', 'Greys', 'binary') for c in maps) and 'colorbar' not in src:
             problems.append(f'a map of scores without a colour scale: {where}')

@@ -8,39 +8,26 @@ import argparse, json, math, re, sys, time
 from pathlib import Path
 import numpy as np
 import torch
-from .data import (MVTecAD, list_images, check_image_files, as_images, resize_image, make_synthetic_mvtec,
-                            natural_images, split_train, open_image,
-                            NATURAL_SOURCES, VAL_FRACTION, MVTEC_CATEGORIES)
+from .images import list_images, check_image_files, as_images, resize_image, open_image
+from .patches import natural_images, NATURAL_SOURCES
+from .data import MVTecAD, make_synthetic_mvtec, split_train, VAL_FRACTION, MVTEC_CATEGORIES
 from PIL import Image
+from .imagenet import P_NETWORKS
 from .teacher import (TeacherConfig, pretrain_teacher, save_teacher, load_teacher, PATCH_SIZES,
-                               COMPACTNESS_FORMS, offline_teacher, P_NETWORKS)
+                               COMPACTNESS_FORMS, offline_teacher)
 from .core import (AMP_MODES, SEED_LIMITS, Limits, range_problem, check_writable, init_distributed, world,
-    machine, amp_dtype)
+                            machine, amp_dtype, as_device, worded)
 from .students import StudentConfig
 from .fdfe import ALIGNMENTS
 from .score import anomaly_map
-from .experiment import (train_run, evaluate_run, save_maps, load_run, sweep, record_artefact, write_json,
-                                  STUDENT_OPTIONS, TEACHER_OPTIONS)
+from .experiment import (train_run, evaluate_run, save_maps, load_run, sweep, record_artefact, write_json)
 from .viz import show_anomaly_maps, show_parts, overlay
 from .export import export_onnx
 
 # %% auto #0
-__all__ = ['DEMO', 'KINDS', 'CHOICES', 'READERS', 'TEACHER_SPEC', 'TILE_HELP', 'resolve_device', 'FolderImages', 'gray_files',
-           'expand_inputs', 'cmd_pretrain_teacher', 'cmd_train_students', 'cmd_evaluate', 'cmd_predict', 'cmd_export',
-           'cmd_sweep', 'cmd_demo', 'build_parser', 'main']
-
-# %% ../nbs/08_cli.ipynb #fdd27b35
-def resolve_device(name: str = 'auto') -> torch.device:
-    "The torch device for --device auto|cpu|cuda|mps; an error if the machine lacks it."
-    mps = getattr(torch.backends, 'mps', None) is not None and torch.backends.mps.is_available()
-    if name == 'auto': return torch.device('cuda' if torch.cuda.is_available() else 'mps' if mps else 'cpu')
-    if name == 'cuda' and not torch.cuda.is_available():
-        raise ValueError("--device cuda was requested but this machine has no usable CUDA GPU "
-                         "(torch.cuda.is_available() is False); use --device cpu or auto.")
-    if name == 'mps' and not mps: raise ValueError("--device mps was requested but MPS is not available here; use "
-                                                   "--device cpu or auto.")
-    if name not in ('cpu', 'cuda', 'mps'): raise ValueError(f"--device must be auto, cpu, cuda or mps; got {name!r}.")
-    return torch.device(name)
+__all__ = ['STUDENT_OPTIONS', 'TEACHER_OPTIONS', 'OPTION_OF', 'DEMO', 'KINDS', 'CHOICES', 'READERS', 'TEACHER_SPEC', 'TILE_HELP',
+           'FolderImages', 'gray_files', 'expand_inputs', 'named', 'cmd_pretrain_teacher', 'cmd_train_students',
+           'cmd_evaluate', 'cmd_predict', 'cmd_export', 'cmd_sweep', 'cmd_demo', 'build_parser', 'main']
 
 # %% ../nbs/08_cli.ipynb #6a1e314f
 class FolderImages(torch.utils.data.Dataset):
@@ -71,6 +58,61 @@ def expand_inputs(paths) -> list[Path]:
         elif p.is_file(): out.append(p)
         else: raise FileNotFoundError(f"{p} is neither an image file nor a folder.")
     return out
+
+# %% ../nbs/08_cli.ipynb #c1e0a001
+# StudentConfig field: (its command-line option, help, the paper's value or None);
+# type, default, limits: StudentConfig's
+STUDENT_OPTIONS = dict(
+    M=('--students', 'M, students per teacher; 5 on MNIST and CIFAR-10 in the paper', 3),
+    epochs=('--epochs', 'passes over the training images', 100),
+    batch_size=('--batch-size', 'images per step', 1),
+    lr=('--lr', 'Adam learning rate', 1e-4),
+    weight_decay=('--weight-decay', 'Adam weight decay', 1e-5),
+    image_size=('--image-size', 'images are resized to this side', 256),
+    alignment=('--alignment',
+               "descriptor alignment: patch (the p x p patch centred on each pixel) or effective (the centre of the "
+                              "network's effective receptive field on each pixel)", 'patch'))
+
+# TeacherConfig field: (its command-line option, help, the paper's value or None);
+# type, default, limits: TeacherConfig's
+TEACHER_OPTIONS = dict(
+    p=('--patch-size', 'receptive field p', None),
+    p_network=('--p-network', "P's architecture: resnet18 (its ImageNet weights download) or efficientnet_lite0 "
+                              "(its ImageNet weights install with the package; the shipped teachers')", 'resnet18'),
+    p_weights=('--p-weights', "P's weights: imagenet (resnet18: download; efficientnet_lite0: installed), none "
+                              "(random: testing only) "
+                              "or a .pth file", 'imagenet'),
+    pool=('--pool', "draw this many patches once and compute P's targets for them once (a CPU's recipe); 0 = fresh "
+                    "patches every step", 0),
+    p_input_size=('--p-input-size', 'side P sees patches at; 0 = the patch as it is', None),
+    iterations=('--iterations', 'pre-training steps', 50_000),
+    batch_size=('--batch-size', 'patches per step', 64),
+    lr=('--lr', 'Adam learning rate', 2e-4),
+    weight_decay=('--weight-decay', 'Adam weight decay', 1e-5),
+    lambda_k=('--lambda-k', 'knowledge distillation weight', 1.0),
+    lambda_m=('--lambda-m', 'metric learning weight', 0.0),
+    lambda_c=('--lambda-c', 'compactness weight', 1.0),
+    margin=('--margin', 'triplet margin delta, which the paper does not give', None),
+    compactness=('--compactness', 'form of the compactness loss', 'signed'))
+
+# what a refusal names: the option that sets each part of a run
+OPTION_OF = {**{f: o for f, (o, *_) in STUDENT_OPTIONS.items()},
+             **dict(teacher='--teacher', teachers='--teacher', train='--data, --val-fraction or --seed',
+                    val='--data, --val-fraction or --seed',
+                    test='--data', val_fraction='--val-fraction', seed='--seed', category='--categories')}
+
+# %% ../nbs/08_cli.ipynb #d92d24e1
+def named(d: tuple) -> str:
+    """A difference from `first_difference` in the command line's words.
+
+    The file that changed (under --data), or the option that sets what changed.
+
+    E.g. ('config.epochs', 5, 6) -> 'config.epochs: 5 then, 6 now; --epochs sets it'."""
+    words = worded(d); parts = d[0].split('.')
+    if len(parts) > 1 and parts[1] == 'digests': return f"{words}; it is read from --data"
+    field = parts[1] if parts[0] in ('config', 'student_config') and len(parts) > 1 else parts[0]
+    option = OPTION_OF.get(field)
+    return f"{words}; {option} sets it" if option else words
 
 # %% ../nbs/08_cli.ipynb #9d0e1f22
 def _number(kind, lo=None, hi=None, why: str = '', open_lo: bool = False, open_hi: bool = False):
@@ -122,7 +164,7 @@ def _writable_output(path: Path, overwrite: bool, what: str, option: str = '--ou
 def cmd_pretrain_teacher(a):
     "`ustudents pretrain-teacher`: pre-train a teacher on natural-image patches and save it."
     # under torchrun: this process's GPU, data-parallel
-    dev = init_distributed() or resolve_device(a.device)
+    dev = init_distributed() or as_device(a.device, present=True)
     out = Path(a.out)
     if world()[0] == 0: _writable_output(out, a.overwrite, 'teacher')
     cfg = _config(a, TeacherConfig, TEACHER_OPTIONS)
@@ -156,7 +198,7 @@ def _teachers(specs) -> list:
 # %% ../nbs/08_cli.ipynb #4cb1a1b5
 def cmd_train_students(a):
     "`ustudents train-students`: train and calibrate a model into a run folder (resumable)."
-    dev = resolve_device(a.device)
+    dev = as_device(a.device, present=True)
     teachers = _teachers(a.teacher)
     ps = [T.p for T in teachers]
     if len(set(ps)) != len(ps): raise ValueError(f"--teacher: give one teacher per receptive field; got p = {ps}.")
@@ -196,7 +238,7 @@ def cmd_train_students(a):
 # %% ../nbs/08_cli.ipynb #e0c018d2
 def cmd_evaluate(a):
     "`ustudents evaluate`: the metrics of a run on a category's test images, as one JSON object."
-    dev = resolve_device(a.device)
+    dev = as_device(a.device, present=True)
     if a.save_maps: _writable_output(Path(a.save_maps), a.overwrite, 'saved maps', '--save-maps')
     model = load_run(a.run).to(dev)
     # a bad mask stops it before any compute
@@ -212,7 +254,7 @@ def cmd_predict(a):
     "`ustudents predict`: anomaly maps and overlays for images, at their original resolution."
     if a.vmax is not None and a.vmax <= a.vmin: raise ValueError(f"--vmax {a.vmax} must be above --vmin {a.vmin}: the "
                                                                  "overlay's colours run from --vmin to --vmax.")
-    dev = resolve_device(a.device)
+    dev = as_device(a.device, present=True)
     model = load_run(a.run).to(dev)
     files = expand_inputs(a.inputs)
     stems = {}
@@ -259,7 +301,7 @@ def cmd_export(a):
 # %% ../nbs/08_cli.ipynb #4d5e6f70
 def cmd_sweep(a):
     "`ustudents sweep`: train, calibrate and evaluate every category; spread over the processes of a torchrun launch."
-    dev = init_distributed() or resolve_device(a.device)
+    dev = init_distributed() or as_device(a.device, present=True)
     teachers = _teachers(a.teacher)
     ps = [T.p for T in teachers]
     if len(set(ps)) != len(ps): raise ValueError(f"--teacher: give one teacher per receptive field; got p = {ps}.")
@@ -276,7 +318,7 @@ def cmd_sweep(a):
     t0 = time.perf_counter()
     res = sweep(teachers, root, cats, _config(a, StudentConfig, STUDENT_OPTIONS), a.out, device=dev, amp=a.amp,
                 val_fraction=a.val_fraction, seed=a.seed, progress=not a.quiet,
-                redo=a.redo)
+                redo=a.redo, words=named)
     rank, n = world()
     if rank == 0:
         summary = dict(categories=cats, patch_sizes=ps, processes=n,
@@ -294,7 +336,7 @@ DEMO = dict(size=96, n_train=10, n_test_good=4, n_per_defect=2, p=33, students=3
 
 def cmd_demo(a):
     "`ustudents demo`: the whole method end to end on synthetic data, with its metrics and figures."
-    dev, D, out = resolve_device(a.device), DEMO, Path(a.out)
+    dev, D, out = as_device(a.device, present=True), DEMO, Path(a.out)
     check_writable(out)
     t0 = time.perf_counter()
     torch.manual_seed(a.seed)

@@ -4,17 +4,21 @@
 
 # %% ../nbs/09_core.ipynb #c0a1e005
 from __future__ import annotations
-import contextlib, copy, hashlib, math, numbers, os, platform, signal, tempfile, threading
+import contextlib, copy, hashlib, http.client, math, numbers, os, platform, shutil, signal, socket, tarfile
+import tempfile, threading, urllib.error, urllib.request
+from contextlib import contextmanager
 from dataclasses import astuple, dataclass
 from pathlib import Path
 import torch
 
 # %% auto #0
-__all__ = ['SEED_LIMITS', 'IMAGE_SIDE_LIMITS', 'LR_LIMITS', 'AMP_MODES', 'range_problem', 'check_value', 'physical_memory',
-           'Limits', 'check_limits', 'as_device', 'as_path', 'available_memory', 'activation_bytes', 'check_memory',
-           'cpu_isa', 'cpu_bf16_native', 'amp_dtype', 'autocast', 'grad_scaler', 'processor_name', 'precision_name',
-           'machine', 'machine_line', 'held_interrupt', 'atomic_write', 'atomic_save', 'load_checkpoint', 'file_digest',
-           'check_writable', 'world', 'init_distributed', 'barrier']
+__all__ = ['SEED_LIMITS', 'IMAGE_SIDE_LIMITS', 'LR_LIMITS', 'AMP_MODES', 'IMAGES_OF', 'HOME_VARIABLE', 'range_problem',
+           'check_value', 'physical_memory', 'Limits', 'check_limits', 'as_device', 'as_path', 'available_memory',
+           'activation_bytes', 'check_memory', 'cpu_isa', 'cpu_bf16_native', 'amp_dtype', 'autocast', 'grad_scaler',
+           'processor_name', 'precision_name', 'machine', 'machine_line', 'held_interrupt', 'atomic_write',
+           'atomic_save', 'load_checkpoint', 'file_digest', 'check_writable', 'world', 'init_distributed', 'barrier',
+           'first_difference', 'worded', 'same_run', 'home', 'sha256sum', 'download_file', 'verify_and_extract',
+           'torchvision_errors']
 
 # %% ../nbs/09_core.ipynb #c0a1e008
 def range_problem(value, lo=None, hi=None, why: str = '', open_lo: bool = False, open_hi: bool = False,
@@ -79,12 +83,25 @@ def check_limits(cfg) -> None:
 
 
 # %% ../nbs/09_core.ipynb #c0a1e011
-def as_device(device) -> torch.device:
-    "`device` as a torch.device, or a ValueError that names it and what a device is."
-    try: return torch.device(device)
+def _mps() -> bool: return getattr(torch.backends, 'mps', None) is not None and torch.backends.mps.is_available()
+
+def as_device(device,               # 'auto', or a torch device or its name: 'cpu', 'cuda', 'cuda:1', 'mps'
+              present: bool = False, # also refuse a device this machine does not have
+             ) -> torch.device:
+    """`device` as a torch.device, or a ValueError that names it and what a device is.
+
+    'auto' is the GPU if there is one (CUDA, else MPS), else the CPU."""
+    if device == 'auto': return torch.device('cuda' if torch.cuda.is_available() else 'mps' if _mps() else 'cpu')
+    try: d = torch.device(device)
     except (RuntimeError, TypeError, ValueError):
-        raise ValueError("device must be a torch device such as 'cpu', 'cuda', 'cuda:1' or 'mps'; "
+        raise ValueError("device must be a torch device such as 'cpu', 'cuda', 'cuda:1' or 'mps', or 'auto'; "
                          f"got {device!r}.") from None
+    if present and d.type == 'cuda' and not torch.cuda.is_available():
+        raise ValueError(f"device {device!r} was requested but this machine has no usable CUDA GPU "
+                         "(torch.cuda.is_available() is False); use 'cpu' or 'auto' (--device cpu or auto).")
+    if present and d.type == 'mps' and not _mps():
+        raise ValueError(f"device {device!r} was requested but MPS is not available here; use 'cpu' or 'auto'.")
+    return d
 
 def as_path(value, what: str) -> Path:
     "`value` (a str or path-like) as a Path, or a TypeError that names `what` was expected."
@@ -316,3 +333,167 @@ def init_distributed() -> torch.device|None:
 def barrier():
     "Wait for every process of the launch (nothing to wait for alone)."
     if world()[1] > 1: torch.distributed.barrier()
+
+# %% ../nbs/09_core.ipynb #c5a3e002
+def first_difference(old: dict, new: dict, ignore: tuple = (), prefix: str = '') -> tuple|None:
+    "Where two specifications first differ: (its dotted key, the old value, the new value), or None."
+    for k in sorted(set(old) | set(new), key=lambda k: (k == 'digests', k)):   # which files, before their contents
+        if k in ignore: continue
+        a, b = old.get(k), new.get(k)
+        if isinstance(a, dict) and isinstance(b, dict):
+            d = first_difference(a, b, prefix=f"{prefix}{k}.")
+            if d: return d
+        elif a != b: return f"{prefix}{k}", a, b
+    return None
+
+# which images each part of a run's specification fingerprints, for a refusal that names a changed file
+IMAGES_OF = dict(train='the training images', val='the held-out validation images', test='the test images')
+
+def worded(d: tuple) -> str:
+    "A difference from `first_difference` in words: the file that changed, or the key with its two values."
+    key, a, b = d; role, _, rest = key.partition('.')
+    if rest.startswith('digests.'):
+        f = rest[len('digests.'):]
+        return (f"{f}, one of {IMAGES_OF.get(role, 'the images')}, "
+                + ('is new' if a is None else 'is gone' if b is None else 'was changed in place: its contents differ'))
+    if key.endswith('files') and isinstance(a, list) and isinstance(b, list):
+        gone, added = sorted(set(a) - set(b)), sorted(set(b) - set(a))
+        return (f"{key}: {len(a)} files then, {len(b)} now"
+                + (f"; {gone[0]} is gone" if gone else '') + (f"; {added[0]} is new" if added else ''))
+    return f"{key}: {str(a)[:80]} then, {str(b)[:80]} now"
+
+def same_run(path,              # the saved work, as the message names it
+             old: dict,         # the specification it was saved with
+             new: dict,         # the specification asked for now
+             fix: str,          # what to do instead, said after the difference
+             redo: bool = False,  # a difference means: redo the work (return False) instead of refusing
+             ignore: tuple = (),  # top-level keys that may differ (e.g. a longer schedule)
+             words=worded,      # how the difference is said (the command line names its options)
+            ) -> bool:
+    """Whether the work saved in `path` for `old` is the work `new` asks for.
+
+    True if they agree; False if they differ and `redo`; else a ValueError naming the first difference and `fix`."""
+    d = first_difference(old, new, ignore)
+    if d is None: return True
+    if redo: return False
+    raise ValueError(f"{path} belongs to another run ({words(d)}); {fix}")
+
+# %% ../nbs/09_core.ipynb #3d4e5f87
+HOME_VARIABLE = 'USTUDENTS_HOME'
+
+def home(*parts: str) -> Path:
+    "The root for data, teachers and runs: $USTUDENTS_HOME, else ~/ustudents; `parts` are joined to it."
+    return Path(os.environ.get(HOME_VARIABLE) or Path.home() / 'ustudents').expanduser().joinpath(*parts)
+
+# %% ../nbs/09_core.ipynb #00c5487e
+def sha256sum(path: str|Path) -> str:
+    "The SHA-256 hex digest of a file."
+    return file_digest(path, 'sha256')
+
+def _offline(what, url, dest, reason, part=None):
+    kept = (f" The {part.stat().st_size} bytes received so far are kept in {part}; "
+            f"running again resumes from there."
+            if part is not None and part.exists() and part.stat().st_size else '')
+    return ConnectionError(f"Could not download {what} from {url} ({reason}).{kept} Offline? Fetch the file elsewhere "
+                           f"and put it at {dest}.")
+
+# %% ../nbs/09_core.ipynb #78128f6f
+def _receive(url: str, part: Path, what: str, total: int|None, progress: bool, timeout: float) -> int|None:
+    """Append to the file `part` what the server sends of `url`, asking only for the bytes `part` lacks.
+
+    Returns the file's full size (`total`, or the size the server announces)."""
+    from tqdm.auto import tqdm
+    done = part.stat().st_size if part.exists() else 0
+    req = urllib.request.Request(url, headers={'Range': f'bytes={done}-'} if done else {})
+    try: r = urllib.request.urlopen(req, timeout=timeout)
+    except urllib.error.HTTPError as e:
+        if e.code != 416 or not done: raise
+        return total                                    # 416: nothing left to send, the part file is complete
+    with r:
+        if done and r.status != 206: done = 0           # the server ignored the range: start over
+        rng = r.headers.get('Content-Range', '')
+        announced = int(rng.rsplit('/', 1)[1]) if '/' in rng and not rng.endswith('*') else (
+                    int(r.headers['Content-Length']) + done if r.headers.get('Content-Length') else None)
+        if total is not None and announced is not None and announced != total:
+            raise ConnectionError(f"The server offers {announced} bytes for {what}, not the expected {total}: "
+                                  f"{url} may have changed.")
+        total = total or announced
+        bar = tqdm(total=total, initial=done, unit='B', unit_scale=True, desc=what, disable=not progress)
+        with open(part, 'ab' if done else 'wb') as f, bar:
+            for b in iter(lambda: r.read(1 << 20), b''): f.write(b); bar.update(len(b))
+    return total
+
+# %% ../nbs/09_core.ipynb #6c606bf0
+def download_file(
+    url: str,                 # what to fetch
+    dest: str|Path,           # where the complete file goes
+    what: str = 'the file',   # its name in messages
+    size: int|None = None,    # expected byte count, if known
+    digest: tuple[str, str]|None = None, # e.g. ('sha256', '...'), checked before the file is moved into place
+    progress: bool = True,
+    timeout: float = 60,
+) -> Path:
+    "Download `url` to `dest`, resuming a partial download; the file appears only once complete and verified."
+    dest = Path(dest)
+    if dest.is_file(): return dest
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    part = dest.with_name(dest.name + '.part')
+    try: total = _receive(url, part, what, size, progress, timeout)
+    except (urllib.error.URLError, socket.timeout, TimeoutError, http.client.HTTPException, ConnectionResetError) as e:
+        raise _offline(what, url, dest, getattr(e, 'reason', None) or e, part) from None
+    got = part.stat().st_size if part.exists() else 0
+    if total is not None and got != total:
+        raise ConnectionError(f"The download of {what} stopped at {got} of {total} bytes; "
+                              f"run again to resume it from {part}.")
+    if digest is not None:
+        algorithm, expected = digest
+        if file_digest(part, algorithm) != expected:
+            part.unlink()
+            raise ValueError(f"The download of {what} is corrupt: its {algorithm} is not {expected}. The partial file "
+                             "was deleted; run again to download it afresh.")
+    os.replace(part, dest)
+    return dest
+
+# %% ../nbs/09_core.ipynb #c6af4c21
+def verify_and_extract(archive: str|Path, # a .tar.xz, .tgz (or any tar) archive
+                       dest: str|Path,    # the folder to extract into
+                       sha256: str|None = None, # the expected SHA-256 of the archive
+                       md5: str|None = None,    # or its MD5 (torchvision's datasets give these)
+                      ) -> list[Path]:    # the top-level entries now in `dest`
+    "Check the archive's checksum, then extract it atomically into `dest`: a folder appears only when complete."
+    archive, dest = Path(archive), Path(dest)
+    for algorithm, expected in (('sha256', sha256), ('md5', md5)):
+        if expected is None: continue
+        got = file_digest(archive, algorithm)
+        if got != expected:
+            raise ValueError(f"Checksum mismatch for {archive}: expected {algorithm} {expected}, got {got}. "
+                             "The download is corrupt or incomplete: delete it and download again.")
+    dest.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix='.extracting-', dir=dest))
+    try:
+        with tarfile.open(archive) as tf:
+            kw = {'filter': 'data'} if hasattr(tarfile, 'data_filter') else {}
+            tf.extractall(tmp, **kw)
+        out = []
+        for p in sorted(tmp.iterdir()):
+            target = dest / p.name
+            if target.exists(): shutil.rmtree(target) if target.is_dir() else target.unlink()
+            os.replace(p, target); out.append(target)
+        return out
+    finally: shutil.rmtree(tmp, ignore_errors=True)
+
+# %% ../nbs/09_core.ipynb #7d93accd
+@contextmanager
+def torchvision_errors(what: str, root, download: bool):
+    "Turn torchvision's download and missing-file errors for dataset `what` under `root` into one-line errors."
+    try: yield
+    except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError, http.client.HTTPException) as e:
+        raise ConnectionError(f"Could not download {what} into {root} ({getattr(e, 'reason', None) or e}). Offline? "
+                              f"Copy torchvision's {what} files there and pass download=False.") from None
+    except RuntimeError as e:
+        msg = str(e).splitlines()[0] if str(e) else type(e).__name__
+        if download:
+            raise ConnectionError(f"Could not download {what} into {root} ({msg}). Check the connection and "
+                                  "run again.") from None
+        raise FileNotFoundError(f"{what} is not in {root} ({msg}); pass download=True (or --download) "
+                                "to fetch it.") from None

@@ -9,25 +9,22 @@ from dataclasses import asdict
 from pathlib import Path
 import numpy as np
 import torch
-from ustudents.data import (MVTecAD, preload, batches, check_images, check_image_files, make_texture_category,
-    REAL_TEXTURES)
-from .core import check_writable, file_digest, world, barrier
+from .images import batches, check_images, check_image_files
+from .data import MVTecAD, preload, make_texture_category, REAL_TEXTURES
+from .core import (check_writable, file_digest, world, barrier, atomic_save, atomic_write, load_checkpoint,
+                            amp_dtype, check_value, machine, precision_name, first_difference, worded, same_run)
 from .teacher import PatchNetwork
-from .core import atomic_save, atomic_write, load_checkpoint, amp_dtype, check_value, machine, precision_name
 from .students import Students, StudentConfig, train_students, check_training_memory
 from .score import Scale, UninformedStudents, calibrate, anomaly_map, save_model, load_model
 from .metrics import (pixel_scores, pro_auc_of, pixel_auroc_of, image_auroc, image_score, FPR_LIMIT,
                                MVTEC_IMAGE_SCORE)
-# the cost model lives in ustudents.cost; these names are imported here too, so that the old import paths keep working
-from .cost import (RECONSTRUCTED, plan_mvtec, plan_oneclass, estimate, cost_table, measure_rate, gpu_rates,
-                            MVTEC_BUDGETS, ONECLASS_BUDGETS, dense_macs_per_pixel, patch_macs, padded_pixels)
+from .cost import RECONSTRUCTED
 
 # %% auto #0
-__all__ = ['MANIFEST', 'STATE_FORMAT', 'IMAGES_OF', 'STUDENT_FORMAT', 'STUDENT_OPTIONS', 'TEACHER_OPTIONS', 'OPTION_OF',
-           'record_artefact', 'artefact_ok', 'forget_artefact', 'write_json', 'weights_digest', 'images_fingerprint',
-           'run_done', 'assemble_run', 'train_run', 'load_run', 'run_metrics', 'save_maps', 'load_maps', 'evaluate_run',
-           'LocalStatistics', 'nearest_neighbour_score', 'compare_teachers', 'student_job', 'category_job', 'sweep',
-           'run_record']
+__all__ = ['MANIFEST', 'STATE_FORMAT', 'STUDENT_FORMAT', 'record_artefact', 'artefact_ok', 'forget_artefact', 'write_json',
+           'weights_digest', 'images_fingerprint', 'run_done', 'assemble_run', 'train_run', 'load_run', 'run_metrics',
+           'save_maps', 'load_maps', 'evaluate_run', 'LocalStatistics', 'nearest_neighbour_score', 'compare_teachers',
+           'student_job', 'category_job', 'sweep', 'run_record']
 
 # %% ../nbs/07_experiment.ipynb #62fc76b8
 MANIFEST = 'manifest.json'
@@ -87,32 +84,6 @@ def images_fingerprint(images) -> dict:
     return dict(items=len(images))
 
 # %% ../nbs/07_experiment.ipynb #ad178ad0
-def _first_difference(old: dict, new: dict, prefix: str = '') -> tuple|None:
-    "Where two specifications of a run first differ: (its dotted key, the old value, the new value), or None."
-    for k in sorted(set(old) | set(new), key=lambda k: (k == 'digests', k)):   # which files, before their contents
-        a, b = old.get(k), new.get(k)
-        if isinstance(a, dict) and isinstance(b, dict):
-            d = _first_difference(a, b, f"{prefix}{k}.")
-            if d: return d
-        elif a != b: return f"{prefix}{k}", a, b
-    return None
-
-# which images each part of a run's specification fingerprints, for a refusal that names a changed file
-IMAGES_OF = dict(train='the training images', val='the held-out validation images', test='the test images')
-
-def _worded(d: tuple) -> str:
-    "A difference from `_first_difference` in words: the file that changed, or the key with its two values."
-    key, a, b = d; role, _, rest = key.partition('.')
-    if rest.startswith('digests.'):
-        f = rest[len('digests.'):]
-        return (f"{f}, one of {IMAGES_OF.get(role, 'the images')}, "
-                + ('is new' if a is None else 'is gone' if b is None else 'was changed in place: its contents differ'))
-    if key.endswith('files') and isinstance(a, list) and isinstance(b, list):
-        gone, added = sorted(set(a) - set(b)), sorted(set(b) - set(a))
-        return (f"{key}: {len(a)} files then, {len(b)} now"
-                + (f"; {gone[0]} is gone" if gone else '') + (f"; {added[0]} is new" if added else ''))
-    return f"{key}: {str(a)[:80]} then, {str(b)[:80]} now"
-
 def run_done(out: str|Path, teachers: list|None = None) -> bool:
     "True if the run folder holds a finished, intact model (trained from these `teachers`, if given)."
     out = Path(out)
@@ -149,9 +120,8 @@ def _run_state(out: Path, spec: dict, resume: bool, overwrite: bool) -> tuple[li
             raise FileNotFoundError(f"Nothing to resume: {state_file} does not exist{finished}; "
                                     "run without --resume to start.")
         st = load_checkpoint(state_file, STATE_FORMAT, 'training state')
-        diff = _first_difference(st['spec'], spec)
-        if diff: raise ValueError(f"{state_file} belongs to another run ({_worded(diff)}); resume with the same "
-                                  "teachers, images and options, or start a new run folder.")
+        same_run(state_file, st['spec'], spec, "resume with the same teachers, images and options, or start a new "
+                 "run folder.")
         return st['done'], st['current'], st.get('seconds', 0.0)
     if state_file.exists() or (out / 'model.pt').exists():
         if not overwrite: raise ValueError(f"{out} already holds a run; use --resume to continue it, --overwrite to "
@@ -324,11 +294,21 @@ class LocalStatistics:
 # %% ../nbs/07_experiment.ipynb #d52f3ba1
 def nearest_neighbour_score(train: torch.Tensor,  # (N, C, H, W) anomaly-free training images
                             test: torch.Tensor,   # (B, C, H, W) images to score
-                            chunk: int = 1024) -> np.ndarray:  # (B,)
-    "The 1-NN baseline: the Euclidean distance from each test image to its nearest training image, in pixel space."
-    a, b = check_images(train).flatten(1).double(), check_images(test).flatten(1).double()
-    if a.shape[1] != b.shape[1]: raise ValueError("train and test images must have the same shape; got "
-                                                  f"{tuple(train.shape[1:])} and {tuple(test.shape[1:])}.")
+                            chunk: int = 1024,    # test images per distance computation
+                            # a dense network (e.g. a teacher's): compare its descriptor maps instead of the pixels
+                            network: torch.nn.Module|None = None,
+                           ) -> np.ndarray:       # (B,)
+    """The 1-NN baseline: the Euclidean distance from each test image to its nearest training image.
+
+    In pixel space (the paper's baseline), or between a dense network's (d, H, W) descriptor maps."""
+    train, test = check_images(train), check_images(test)
+    if train.shape[1:] != test.shape[1:]: raise ValueError("train and test images must have the same shape; got "
+                                                           f"{tuple(train.shape[1:])} and {tuple(test.shape[1:])}.")
+    if network is not None:
+        @torch.inference_mode()
+        def describe(x): return torch.cat([network(x[i:i + 64]).float() for i in range(0, len(x), 64)])
+        train, test = describe(train), describe(test)                              # (N, d, H, W), (B, d, H, W)
+    a, b = train.flatten(1).double(), test.flatten(1).double()
     return torch.cat([torch.cdist(b[i:i + chunk], a).min(1).values for i in range(0, len(b), chunk)]).numpy()
 
 # %% ../nbs/07_experiment.ipynb #dbfb0997
@@ -364,68 +344,13 @@ def compare_teachers(candidates: dict,  # {name: {p: PatchNetwork}}: the teacher
 # %% ../nbs/07_experiment.ipynb #9aaeb0bc
 STUDENT_FORMAT = 'ustudents.student/1'
 
-# StudentConfig field: (its command-line option, help, the paper's value or None);
-# type, default, limits: StudentConfig's
-STUDENT_OPTIONS = dict(
-    M=('--students', 'M, students per teacher; 5 on MNIST and CIFAR-10 in the paper', 3),
-    epochs=('--epochs', 'passes over the training images', 100),
-    batch_size=('--batch-size', 'images per step', 1),
-    lr=('--lr', 'Adam learning rate', 1e-4),
-    weight_decay=('--weight-decay', 'Adam weight decay', 1e-5),
-    image_size=('--image-size', 'images are resized to this side', 256),
-    alignment=('--alignment',
-               "descriptor alignment: patch (the p x p patch centred on each pixel) or effective (the centre of the "
-                              "network's effective receptive field on each pixel)", 'patch'))
-
-# TeacherConfig field: (its command-line option, help, the paper's value or None);
-# type, default, limits: TeacherConfig's
-TEACHER_OPTIONS = dict(
-    p=('--patch-size', 'receptive field p', None),
-    p_network=('--p-network', "P's architecture: resnet18 (its ImageNet weights download) or efficientnet_lite0 "
-                              "(its ImageNet weights install with the package; the shipped teachers')", 'resnet18'),
-    p_weights=('--p-weights', "P's weights: imagenet (resnet18: download; efficientnet_lite0: installed), none "
-                              "(random: testing only) "
-                              "or a .pth file", 'imagenet'),
-    pool=('--pool', "draw this many patches once and compute P's targets for them once (a CPU's recipe); 0 = fresh "
-                    "patches every step", 0),
-    p_input_size=('--p-input-size', 'side P sees patches at; 0 = the patch as it is', None),
-    iterations=('--iterations', 'pre-training steps', 50_000),
-    batch_size=('--batch-size', 'patches per step', 64),
-    lr=('--lr', 'Adam learning rate', 2e-4),
-    weight_decay=('--weight-decay', 'Adam weight decay', 1e-5),
-    lambda_k=('--lambda-k', 'knowledge distillation weight', 1.0),
-    lambda_m=('--lambda-m', 'metric learning weight', 0.0),
-    lambda_c=('--lambda-c', 'compactness weight', 1.0),
-    margin=('--margin', 'triplet margin delta, which the paper does not give', None),
-    compactness=('--compactness', 'form of the compactness loss', 'signed'))
-
-# what a refusal names: the option that sets each part of a run
-OPTION_OF = {**{f: o for f, (o, *_) in STUDENT_OPTIONS.items()},
-             **dict(teacher='--teacher', teachers='--teacher', train='--data, --val-fraction or --seed',
-                    val='--data, --val-fraction or --seed',
-                    test='--data', val_fraction='--val-fraction', seed='--seed', category='--categories')}
-
 # %% ../nbs/07_experiment.ipynb #d92d24e1
-def _named(d: tuple) -> str:
-    """A difference from `_first_difference` in the command line's words: the file that changed (under --data), or
-    the option that sets what changed.
-
-    E.g. ('config.epochs', 5, 6) -> 'config.epochs: 5 then, 6 now; --epochs sets it'."""
-    words = _worded(d); parts = d[0].split('.')
-    if len(parts) > 1 and parts[1] == 'digests': return f"{words}; it is read from --data"
-    field = parts[1] if parts[0] in ('config', 'student_config') and len(parts) > 1 else parts[0]
-    option = OPTION_OF.get(field)
-    return f"{words}; {option} sets it" if option else words
-
-def _stale(path: Path, old: dict, new: dict, redo: bool) -> bool:
+def _stale(path: Path, old: dict, new: dict, redo: bool, words=worded) -> bool:
     """Whether the work in `path` (made for `old`) must be redone for `new`.
 
-    False if they agree; True if not and `redo`; else an error naming the difference."""
-    diff = _first_difference(old, new)
-    if diff and not redo:
-        raise ValueError(f"{path} belongs to another run ({_named(diff)}); rerun with --redo (redo=True) to redo what "
-                         "changed, or choose another --out.")
-    return diff is not None
+    False if they agree; True if not and `redo`; else an error naming the difference in `words`."""
+    return not same_run(path, old, new, "rerun with --redo (redo=True) to redo what changed, or choose another --out.",
+                        redo=redo, words=words)
 
 # %% ../nbs/07_experiment.ipynb #0b7e0a03
 def _student_spec(teacher_digest: str, train_fp: dict, cfg: StudentConfig, k: int) -> dict:
@@ -433,20 +358,21 @@ def _student_spec(teacher_digest: str, train_fp: dict, cfg: StudentConfig, k: in
     return dict(config=asdict(cfg), teacher=teacher_digest, train=train_fp, student=k)
 
 def student_job(teacher: PatchNetwork, train_x: torch.Tensor, cfg: StudentConfig, k: int, folder: str|Path,
-                device='cpu', amp: bool|str = 'auto', progress: bool = False, redo: bool = False) -> Path:
+                device='cpu', amp: bool|str = 'auto', progress: bool = False, redo: bool = False,
+                words=worded) -> Path:
     """Train student k of the ensemble alone into `folder`/student.pt, checkpointed every epoch.
 
     Nothing to do if it is there, intact and of this run."""
     folder = Path(folder); f, state = folder / 'student.pt', folder / 'student_state.pt'
     spec = _student_spec(weights_digest(teacher), images_fingerprint(train_x), cfg, k)
     if artefact_ok(f):
-        if not _stale(f, load_checkpoint(f, STUDENT_FORMAT, 'student')['spec'], spec, redo): return f
+        if not _stale(f, load_checkpoint(f, STUDENT_FORMAT, 'student')['spec'], spec, redo, words): return f
         forget_artefact(f)
     check_writable(folder)
     resume, seconds = None, 0.0
     if state.exists():
         st = load_checkpoint(state, STATE_FORMAT, 'student state')
-        if not _stale(state, st['spec'], spec, redo): resume, seconds = st['current'], st['seconds']
+        if not _stale(state, st['spec'], spec, redo, words): resume, seconds = st['current'], st['seconds']
     t0 = time.perf_counter()
     save = lambda s: atomic_save(dict(format=STATE_FORMAT, spec=spec, current=s,
                                       seconds=seconds + time.perf_counter() - t0), state)
@@ -461,7 +387,7 @@ def student_job(teacher: PatchNetwork, train_x: torch.Tensor, cfg: StudentConfig
 # %% ../nbs/07_experiment.ipynb #0b7e0a05
 def category_job(teachers: list, val_x: torch.Tensor, test_ds, cfg: StudentConfig, folder: str|Path, device='cpu',
                  amp: bool|str = 'auto',
-                 meta: dict|None = None, redo: bool = False) -> dict:
+                 meta: dict|None = None, redo: bool = False, words=worded) -> dict:
     """Assemble a category's model from its students' files, calibrate, save and evaluate it into `folder`.
 
     Returns its results (read back if done for this run)."""
@@ -474,7 +400,7 @@ def category_job(teachers: list, val_x: torch.Tensor, test_ds, cfg: StudentConfi
     if artefact_ok(folder / 'results.json') and run_done(folder):
         done = json.loads((folder / 'run.json').read_text())
         if not _stale(folder / 'run.json', {k: done.get(k) for k in spec}, spec,
-                      redo): return json.loads((folder / 'results.json').read_text())
+                      redo, words): return json.loads((folder / 'results.json').read_text())
     scales, seconds = [], 0.0
     for T in teachers:
         S = Students(T.p, cfg.M, cfg.alignment, arch=T.arch)
@@ -492,7 +418,7 @@ def category_job(teachers: list, val_x: torch.Tensor, test_ds, cfg: StudentConfi
     return res
 
 # %% ../nbs/07_experiment.ipynb #0b7e0a07
-def _refuse_other_runs(teachers: list, categories: list, load, cfg: StudentConfig, out: Path, meta):
+def _refuse_other_runs(teachers: list, categories: list, load, cfg: StudentConfig, out: Path, meta, words=worded):
     """Compare every student and category already in `out` with what this sweep would make of it.
 
     An error naming each difference, or nothing."""
@@ -506,15 +432,15 @@ def _refuse_other_runs(teachers: list, categories: list, load, cfg: StudentConfi
                 for f, fmt, what in ((folder / 'student.pt', STUDENT_FORMAT, 'student'),
                                      (folder / 'student_state.pt', STATE_FORMAT, 'student state')):
                     if f.is_file() and (what != 'student' or artefact_ok(f)):
-                        d = _first_difference(load_checkpoint(f, fmt, what)['spec'], spec)
-                        if d: found.append(f"{f} ({_named(d)})")
+                        d = first_difference(load_checkpoint(f, fmt, what)['spec'], spec)
+                        if d: found.append(f"{f} ({words(d)})")
         if artefact_ok(out / cat / 'results.json') and run_done(out / cat):
             done = json.loads((out / cat / 'run.json').read_text())
             want = dict(student_config=asdict(cfg), teachers=list(digests.values()),
                         val=images_fingerprint(load(cat)[1]),
                         test=images_fingerprint(load(cat)[2]), **meta(cat))
-            d = _first_difference({k: done.get(k) for k in want}, want)
-            if d: found.append(f"{out / cat / 'run.json'} ({_named(d)})")
+            d = first_difference({k: done.get(k) for k in want}, want)
+            if d: found.append(f"{out / cat / 'run.json'} ({words(d)})")
     if found:
         raise ValueError(f"{out} holds another run: {len(found)} saved file(s) differ from this sweep, "
                          f"first {found[0]}; rerun with --redo (redo=True) to redo what changed, or choose another "
@@ -533,6 +459,7 @@ def sweep(teachers: list,            # one pre-trained teacher per receptive fie
           progress: bool = False,    # show progress bars
           # redo the work in `out` that was done for another run (else: refuse, naming the difference)
           redo: bool = False,
+          words=worded,              # how a refusal words a difference (the command line names its options)
          ) -> dict:                  # {category: results}
     """Train, calibrate and evaluate every category, spreading the jobs over the processes of a torchrun launch.
 
@@ -556,21 +483,23 @@ def sweep(teachers: list,            # one pre-trained teacher per receptive fie
             check_training_memory(T, cfg, (min(cfg.batch_size, n_train), 3, *(cfg.image_size,) * 2), device)
     meta = lambda cat: dict(category=cat, val_fraction=val_fraction, seed=seed)
     # before any job: a rerun of another run trains nothing
-    if not redo: _refuse_other_runs(teachers, categories, load, cfg, out, meta)
+    if not redo: _refuse_other_runs(teachers, categories, load, cfg, out, meta, words)
     jobs = [(cat, T, k) for cat in categories for T in teachers for k in range(cfg.M)]
     for i, (cat, T, k) in enumerate(jobs):
         if i % n == rank: student_job(T, load(cat)[0], cfg, k, out / cat / 'students' / f'p{T.p}_s{k}', device=device,
-                                      amp=amp, progress=progress, redo=redo)
+                                      amp=amp, progress=progress, redo=redo, words=words)
     # every student exists before any category is assembled
     barrier()
     for i, cat in enumerate(categories):
         if i % n == rank: category_job(teachers, load(cat)[1], load(cat)[2], cfg, out / cat, device=device, amp=amp,
-                                       meta=meta(cat), redo=redo)
+                                       meta=meta(cat), redo=redo, words=words)
     barrier()
     return {cat: json.loads((out / cat / 'results.json').read_text()) for cat in categories}
 
 # %% ../nbs/07_experiment.ipynb #1ecb7afd
-def run_record(plan: dict, results: dict, seconds: float,
+def run_record(plan: dict,                         # the run's plan (`plan_mvtec`, `plan_oneclass` or the notebook's)
+               results: dict,                      # what it measured
+               seconds: float,                     # the time it took, summed over its sessions
                device: str|torch.device = 'cpu',   # where the run's networks ran
                amp: bool|str = 'auto',             # the precision they ran in (see `amp_dtype`)
                **extra) -> dict:

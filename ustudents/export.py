@@ -10,7 +10,7 @@ import torch
 import torch.nn as nn
 import ustudents
 from .core import atomic_write, as_path, check_value
-from .data import as_images, batches
+from .images import as_images, batches
 from .score import UninformedStudents, anomaly_map
 from .experiment import weights_digest
 
@@ -142,7 +142,7 @@ class OnnxDetector:
         if tuple(x.shape[-2:]) != self.image_size:
             H, W = self.image_size
             raise ValueError(f"The detector was exported at {H}x{W} (its model was calibrated there); got "
-                             f"{x.shape[-2]}x{x.shape[-1]}. Resize with ustudents.data.resize_image, or export a "
+                             f"{x.shape[-2]}x{x.shape[-1]}. Resize with ustudents.images.resize_image, or export a "
                              "model calibrated at this size.")
         if parts and len(self.outputs) == 1: raise ValueError("This file holds the score only: export it with "
                                                               "parts=True (--parts) for e~ and v~.")

@@ -113,14 +113,15 @@ def top_padding(p: int,       # patch size
     return math.ceil((p - 1) / 2) if alignment == 'patch' else math.ceil((e - 1) / 2)
 
 # %% ../nbs/01_fdfe.ipynb #c7df02d3
-CHANNELS_LAST = True   # run the layers on channels-last activations: same results, faster convolutions
+CHANNELS_LAST = True   # the default of `channels_last`: channels-last activations, same results, faster convolutions
 
 class DenseNetwork(nn.Module):
     "The dense version of a patch network: a d-vector for every pixel, exactly as the patch network would give it."
     def __init__(self,
                  patch_net: nn.Module,   # a patch network made of convolutions, activations and s x s/stride-s pooling
                  p: int|None = None,           # its patch size; default `patch_net.p`
-                 alignment: str = DEFAULT_ALIGNMENT): # 'patch' (paper) or 'effective'
+                 alignment: str = DEFAULT_ALIGNMENT, # 'patch' (paper) or 'effective'
+                 channels_last: bool = CHANNELS_LAST): # run the layers on channels-last activations
         super().__init__()
         self.patch_net = patch_net
         self.layers = patch_layers(patch_net)
@@ -133,6 +134,7 @@ class DenseNetwork(nn.Module):
         self.strides = [_stride(l) for l in self.layers if isinstance(l, _POOLS)]
         self.stride = math.prod(self.strides)
         self.alignment, self.top = alignment, top_padding(self.p, self.e, alignment)
+        self.channels_last = channels_last
 
     def forward(self, x: torch.Tensor, # images, (B, C, H, W)
                 # False: `x` already holds the context, the output is (H-p+1) x (W-p+1) ('valid')
@@ -148,16 +150,17 @@ class DenseNetwork(nn.Module):
                 raise ValueError(f"pad=False needs inputs of at least {p}x{p} (the patch size); got {H}x{W}.")
         Hs, Ws = -(-Ho // S) * S, -(-Wo // S) * S                         # next multiples of S
         x = F.pad(x, (a, b + Ws - Wo, a, b + Hs - Ho))                     # (B, C, Hs+p-1, Ws+p-1)
-        if CHANNELS_LAST: x = x.contiguous(memory_format=torch.channels_last)
+        if self.channels_last: x = x.contiguous(memory_format=torch.channels_last)
         for l in self.layers: x = multi_pool(x, l) if isinstance(l, _POOLS) else l(x)
         x = x[..., :Hs // S, :Ws // S]                                     # (S*S*B, d, Hs/S, Ws/S)
         for s in reversed(self.strides): x = unwarp(x, s)                  # (B, d, Hs, Ws)
         return x[..., :Ho, :Wo]
 
 # %% ../nbs/01_fdfe.ipynb #dc39fa86
-def dense_network(patch_net: nn.Module, p: int|None = None, alignment: str = DEFAULT_ALIGNMENT) -> DenseNetwork:
+def dense_network(patch_net: nn.Module, p: int|None = None, alignment: str = DEFAULT_ALIGNMENT,
+                  channels_last: bool = CHANNELS_LAST) -> DenseNetwork:
     "The dense network T for the patch network T-hat (shared weights)."
-    return DenseNetwork(patch_net, p, alignment)
+    return DenseNetwork(patch_net, p, alignment, channels_last)
 
 # %% ../nbs/01_fdfe.ipynb #f1840024
 def dilated_dense(dense: DenseNetwork, # a dense network, for its layers, p and padding

@@ -9,7 +9,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from scipy import ndimage
-from .data import binary_mask
+from .images import binary_mask
 
 # %% auto #0
 __all__ = ['CONNECTIVITY', 'FPR_LIMIT', 'IMAGE_SCORES', 'IMAGE_SCORE', 'MVTEC_IMAGE_SCORE', 'upsample_map', 'PixelScores',

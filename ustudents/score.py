@@ -13,7 +13,7 @@ from .teacher import PatchNetwork, patch_network, D_DESCRIPTOR
 from ustudents.core import (atomic_save, load_checkpoint, amp_dtype, autocast, check_value, as_path, activation_bytes,
     check_memory)
 from .students import Students, StudentConfig, train_students, normalise
-from .data import as_images, batches
+from .images import as_images, batches
 
 # %% auto #0
 __all__ = ['MODEL_FORMAT', 'regression_error', 'predictive_variance', 'Scale', 'UninformedStudents', 'check_scoring_memory',
@@ -162,7 +162,7 @@ def _check(model, x):
     if model.image_size is not None and tuple(x.shape[-2:]) != tuple(model.image_size):
         H, W = model.image_size
         raise ValueError(f"The model was calibrated on {H}x{W} images; got {x.shape[-2]}x{x.shape[-1]}. "
-                         f"Resize the images to {H}x{W} (ustudents.data.resize_image) or recalibrate at this size.")
+                         f"Resize the images to {H}x{W} (ustudents.images.resize_image) or recalibrate at this size.")
 
 # %% ../nbs/04_score.ipynb #689498af
 @torch.inference_mode()

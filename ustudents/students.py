@@ -5,14 +5,14 @@
 # %% ../nbs/03_students.ipynb #8b6ea178
 from __future__ import annotations
 import math
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 import torch
 import torch.nn as nn
 from .fdfe import dense_network, DEFAULT_ALIGNMENT, ALIGNMENTS
-from .data import batches
+from .images import batches
 from .teacher import patch_network, PatchNetwork
 from .core import (amp_dtype, autocast, grad_scaler, check_value, check_limits, as_device,
-    Limits, SEED_LIMITS, IMAGE_SIDE_LIMITS, LR_LIMITS, activation_bytes, check_memory)
+                            Limits, SEED_LIMITS, IMAGE_SIDE_LIMITS, LR_LIMITS, activation_bytes, check_memory, same_run)
 
 # %% auto #0
 __all__ = ['M_LIMITS', 'descriptor_stats', 'Students', 'normalise', 'student_loss', 'StudentConfig', 'student_step',
@@ -134,10 +134,15 @@ def student_step(T: nn.Module,              # the dense teacher, in eval mode
 
 # %% ../nbs/03_students.ipynb #7e1c7c23
 def _resume_students(resume: dict|None, S: 'Students', opts: list, scalers: list, g: torch.Generator,
-                     device: torch.device) -> tuple[int, list]:
-    "Load a state from `on_epoch` into the students, optimisers, scalers and generator: (its epoch, its history)."
+                     device: torch.device, cfg: 'StudentConfig') -> tuple[int, list]:
+    """Load a state from `on_epoch` into the students, optimisers, scalers and generator: (its epoch, its history).
+
+    Only a state of the same configuration resumes (a longer schedule may)."""
     start, history = 0, []
     if resume is not None:
+        if 'config' in resume:
+            same_run('The state passed as resume', resume['config'], asdict(cfg),
+                     "resume with the configuration it was saved with (only epochs may grow).", ignore=('epochs',))
         S.load_state_dict(resume['students'])
         for o, st in zip(opts, resume['optimizers']): o.load_state_dict(st)
         for sc, st in zip(scalers, resume.get('scalers', [])): sc.load_state_dict(st)
@@ -196,7 +201,7 @@ def train_students(teacher: PatchNetwork,  # the pre-trained patch network T-hat
     opts = [torch.optim.Adam(S.nets[k].parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay) for k in which]
     dtype = amp_dtype(device, amp); scalers = [grad_scaler(device, dtype) for _ in which]
     g = torch.Generator().manual_seed(cfg.seed)
-    start, history = _resume_students(resume, S, opts, scalers, g, device)
+    start, history = _resume_students(resume, S, opts, scalers, g, device, cfg)
     bar = tqdm(range(start, cfg.epochs), desc=f'students p={teacher.p}', disable=not progress, initial=start,
                total=cfg.epochs)
     for epoch in bar:
@@ -213,7 +218,8 @@ def train_students(teacher: PatchNetwork,  # the pre-trained patch network T-hat
         history.append(losses)
         bar.set_postfix({f'S{k + 1}': f'{l:.3f}' for k, l in zip(which, history[-1])})
         if on_epoch is not None:
-            on_epoch(dict(epoch=epoch + 1, students=S.state_dict(), optimizers=[o.state_dict() for o in opts],
+            on_epoch(dict(epoch=epoch + 1, config=asdict(cfg), students=S.state_dict(),
+                          optimizers=[o.state_dict() for o in opts],
                           scalers=[sc.state_dict() for sc in scalers],
                           generator=g.get_state(), history=history, mu=mu.cpu(), sigma=sigma.cpu()))
     return S.eval(), mu.cpu(), sigma.cpu(), history

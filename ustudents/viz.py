@@ -8,7 +8,8 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['PARTS', 'overlay', 'show_anomaly_maps', 'select_map', 'region_overlap', 'show_threshold', 'explore', 'show_parts']
+__all__ = ['PARTS', 'PART_LABELS', 'overlay', 'show_anomaly_maps', 'select_map', 'region_overlap', 'show_threshold', 'explore',
+           'show_parts']
 
 # %% ../nbs/06_viz.ipynb #2011d2ca
 def _np_image(x) -> np.ndarray:
@@ -79,6 +80,7 @@ def show_anomaly_maps(images,                 # one per row: (3, H, W) tensors o
 
 # %% ../nbs/06_viz.ipynb #0fca961a
 PARTS = ('e~', 'v~', 'e~ + v~')   # the maps a reader can choose between
+PART_LABELS = {'e~': 'ẽ', 'v~': 'ṽ', 'e~ + v~': 'ẽ + ṽ'}   # how the figures write them
 
 def select_map(r: dict,                  # `anomaly_map(model, images, parts=True)`
                part: str = 'e~ + v~',    # 'e~', 'v~' or 'e~ + v~' (PARTS)
@@ -165,7 +167,7 @@ def explore(images,                  # (N, 3, H, W) tensor or a list of images
         k = min(n, rows); m = select_map(r, part, scale)
         fig, axs = plt.subplots(k, 2, figsize=(5.6, 2.8 * k), squeeze=False, layout='constrained')
         for i in range(k): _explore_row(axs[i], images[i], m[i], threshold, None if masks is None else masks[i],
-                                        float(m.max()), f"{name(i)}: {part}, scale {scale}")
+                                        float(m.max()), f"{name(i)}: {PART_LABELS[part]}, scale {scale}")
         return fig
     every = [select_map(r, pt, sc) for pt in PARTS for sc in ['all'] + list(r['e_tilde'])]
     lo, hi = min(float(m.min()) for m in every), max(float(m.max()) for m in every)
@@ -173,14 +175,25 @@ def explore(images,                  # (N, 3, H, W) tensor or a list of images
         m = select_map(r, part, scale)                               # one colour scale for all images of this map
         fig, axs = plt.subplots(1, 2, figsize=(7, 3.4), layout='constrained')
         _explore_row(axs, images[i], m[i], threshold, None if masks is None else masks[i], float(m.max()),
-                     f"{name(i)}: {part}, scale {scale}")
+                     f"{name(i)}: {PART_LABELS[part]}, scale {scale}")
         plt.show()
     return W.interactive(draw, i=W.IntSlider(0, 0, n - 1, description='image'),
-                         part=W.Dropdown(options=PARTS, value=part, description='map'),
+                         part=W.Dropdown(options=[(PART_LABELS[pt], pt) for pt in PARTS], value=part,
+                                         description='map'),
                          scale=W.Dropdown(options=['all'] + list(r['e_tilde']), value=scale, description='scale'),
                          threshold=W.FloatSlider(value=threshold, min=round(lo, 1), max=round(hi, 1), step=0.1,
                                                  description='threshold'))
 
+
+# %% ../nbs/06_viz.ipynb #755d9a4f
+def _padding_lines(ax, r: dict, shape: tuple):
+    "Dashed at (p - 1) // 2 from each edge, one per scale of `r`: outside it a pixel's patch reaches the zero padding."
+    from matplotlib.patches import Rectangle
+    H, W = shape
+    for p in sorted(r.get('e_tilde', {})):
+        m = (p - 1) // 2
+        if 2 * m < min(H, W): ax.add_patch(Rectangle((m - 0.5, m - 0.5), W - 2 * m, H - 2 * m, fill=False, ls='--',
+                                                     lw=0.6, ec='w'))
 
 # %% ../nbs/06_viz.ipynb #755d9a50
 def show_parts(images,            # (N, 3, H, W) tensor or a list of images
@@ -190,10 +203,11 @@ def show_parts(images,            # (N, 3, H, W) tensor or a list of images
                path=None):        # also write the figure to this file
     """One row per image: image, e~, v~ (means over scales) and the anomaly score e~ + v~.
 
-    Each column is on its own colour scale in validation standard deviations. Returns the figure."""
+    Each column is on its own colour scale in validation standard deviations; a dashed line per scale marks where
+    patches begin to reach the zero padding. Returns the figure."""
     import matplotlib.pyplot as plt
-    cols = [('regression error e~', select_map(r, 'e~')), ('predictive variance v~', select_map(r, 'v~')),
-            ('anomaly score e~ + v~', r['score'])]
+    cols = [('regression error ẽ', select_map(r, 'e~')), ('predictive variance ṽ', select_map(r, 'v~')),
+            ('anomaly score ẽ + ṽ', r['score'])]
     n = len(r['score'])
     fig, axs = plt.subplots(n, 4, figsize=(9.6, 2.3 * n + 0.4), squeeze=False, layout='constrained')
     for i in range(n):
@@ -201,9 +215,10 @@ def show_parts(images,            # (N, 3, H, W) tensor or a list of images
         if masks is not None: _outline(axs[i, 0], masks[i])
         if titles is not None: axs[i, 0].set_title(titles[i], fontsize=9, loc='left')
     for j, (name, m) in enumerate(cols, 1):
-        lo, hi = float(m.min()), float(m.max())                  # each part on its own scale: v~ is often the fainter
+        lo, hi = float(m.min()), float(m.max())                  # each part on its own scale: ṽ is often the fainter
         for i in range(n):
             im = axs[i, j].imshow(_np_map(m[i]), cmap='inferno', vmin=lo, vmax=hi)
+            _padding_lines(axs[i, j], r, _np_map(m[i]).shape)
             if i == 0: axs[i, j].set_title(name, fontsize=9)
         cb = fig.colorbar(im, ax=axs[:, j].tolist(), location='bottom', shrink=0.8, aspect=25)
         cb.set_label('validation std', fontsize=7); cb.ax.tick_params(labelsize=6)
