@@ -18,17 +18,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from teacher_imagenet import texture_data, STUDENTS, N
 from ustudents.teacher import offline_teacher
 from ustudents.students import StudentConfig
-from ustudents.score import fit, anomaly_map
+from ustudents.score import fit, anomaly_map, padding_band
 from ustudents.metrics import pro_auc
 from ustudents.experiment import write_json
 from ustudents.core import machine, amp_dtype
 
 PS = (17, 33, 65)
-
-def band(p: int, side: int) -> torch.Tensor:
-    "(side, side), True within (p - 1) // 2 pixels of an edge."
-    m = (p - 1) // 2; b = torch.ones(side, side, dtype=torch.bool); b[m:side - m, m:side - m] = False
-    return b
 
 def standardised(x: torch.Tensor, ref: torch.Tensor) -> torch.Tensor:
     "x in the mean and standard deviation of ref's values."
@@ -49,7 +44,7 @@ def main(out: Path):
         row = {}
         for p in PS:
             et, vt = r['e_tilde'][p], r['v_tilde'][p]
-            b = band(p, side)
+            b = padding_band(p, side)
             # the band left out of the validation statistics: e and v standardised on the inside's pixels only
             inner = standardised(r['e'][p], rv['e'][p][:, ~b]) + standardised(r['v'][p], rv['v'][p][:, ~b])
             row[str(p)] = {'e~': pro(et), 'v~': pro(vt), 'e~ + v~': pro(et + vt),

@@ -17,7 +17,8 @@ from .images import as_images, batches
 
 # %% auto #0
 __all__ = ['MODEL_FORMAT', 'regression_error', 'predictive_variance', 'Scale', 'UninformedStudents', 'check_scoring_memory',
-           'calibrate', 'anomaly_map', 'fit', 'save_model', 'build_model', 'load_model', 'compile_networks']
+           'calibrate', 'anomaly_map', 'fit', 'padding_band', 'save_model', 'build_model', 'load_model',
+           'compile_networks']
 
 # %% ../nbs/04_score.ipynb #55ddcfe8
 def regression_error(pred: torch.Tensor,   # student predictions, (M, B, d, H, W)
@@ -214,6 +215,15 @@ def fit(teachers: list[PatchNetwork], # one pre-trained teacher per receptive fi
         scales.append(Scale(T, S, mu, sigma))
     model = UninformedStudents(scales).to(device).eval()
     return calibrate(model, val_images, num_workers=num_workers, amp=amp)
+
+# %% ../nbs/04_score.ipynb #d9e99cb7a
+def padding_band(p: int,     # receptive field
+                 side: int,  # side of the square map
+                ) -> torch.Tensor: # (side, side) bool
+    "True within (p - 1) // 2 pixels of an edge: where a pixel's patch reaches into the zero padding."
+    m = (p - 1) // 2; b = torch.ones(side, side, dtype=torch.bool); b[m:side - m, m:side - m] = False
+    return b
+
 
 # %% ../nbs/04_score.ipynb #4da134bd
 MODEL_FORMAT = 'ustudents.model/1'
