@@ -12,13 +12,13 @@ from pathlib import Path
 import torch
 
 # %% auto #0
-__all__ = ['SEED_LIMITS', 'IMAGE_SIDE_LIMITS', 'LR_LIMITS', 'AMP_MODES', 'IMAGES_OF', 'HOME_VARIABLE', 'range_problem',
-           'check_value', 'physical_memory', 'Limits', 'check_limits', 'as_device', 'as_path', 'available_memory',
-           'activation_bytes', 'check_memory', 'cpu_isa', 'cpu_bf16_native', 'amp_dtype', 'autocast', 'grad_scaler',
-           'processor_name', 'precision_name', 'machine', 'machine_line', 'held_interrupt', 'atomic_write',
-           'atomic_save', 'load_checkpoint', 'file_digest', 'check_writable', 'world', 'init_distributed', 'barrier',
-           'first_difference', 'worded', 'same_run', 'home', 'sha256sum', 'download_file', 'verify_and_extract',
-           'torchvision_errors']
+__all__ = ['SEED_LIMITS', 'IMAGE_SIDE_LIMITS', 'LR_LIMITS', 'AMP_MODES', 'ADDED_SETTINGS', 'IMAGES_OF', 'HOME_VARIABLE',
+           'range_problem', 'check_value', 'physical_memory', 'Limits', 'check_limits', 'as_device', 'as_path',
+           'available_memory', 'activation_bytes', 'check_memory', 'cpu_isa', 'cpu_bf16_native', 'amp_dtype',
+           'autocast', 'grad_scaler', 'processor_name', 'precision_name', 'machine', 'machine_line', 'held_interrupt',
+           'atomic_write', 'atomic_save', 'load_checkpoint', 'file_digest', 'check_writable', 'world',
+           'init_distributed', 'barrier', 'first_difference', 'worded', 'same_run', 'home', 'sha256sum',
+           'download_file', 'verify_and_extract', 'torchvision_errors']
 
 # %% ../nbs/09_core.ipynb #c0a1e008
 def range_problem(value, lo=None, hi=None, why: str = '', open_lo: bool = False, open_hi: bool = False,
@@ -335,11 +335,14 @@ def barrier():
     if world()[1] > 1: torch.distributed.barrier()
 
 # %% ../nbs/09_core.ipynb #c5a3e002
+# settings added after work was saved with them unset, and the value all that work had: a missing key means it
+ADDED_SETTINGS = dict(border='zeros')
+
 def first_difference(old: dict, new: dict, ignore: tuple = (), prefix: str = '') -> tuple|None:
     "Where two specifications first differ: (its dotted key, the old value, the new value), or None."
     for k in sorted(set(old) | set(new), key=lambda k: (k == 'digests', k)):   # which files, before their contents
         if k in ignore: continue
-        a, b = old.get(k), new.get(k)
+        a, b = (d.get(k, ADDED_SETTINGS.get(k)) for d in (old, new))
         if isinstance(a, dict) and isinstance(b, dict):
             d = first_difference(a, b, prefix=f"{prefix}{k}.")
             if d: return d

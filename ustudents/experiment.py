@@ -168,7 +168,7 @@ def train_run(teachers: list,               # pre-trained patch networks, one pe
             S_, mu, sigma, _ = train_students(T, train_ds, cfg, device=device, progress=progress, resume=res,
                                               on_epoch=save, amp=amp, num_workers=num_workers)
             S = S_.state_dict(); done.append((S, mu, sigma)); current = None
-        st = Students(T.p, cfg.M, cfg.alignment, arch=T.arch); st.load_state_dict(S)
+        st = Students(T.p, cfg.M, cfg.alignment, arch=T.arch, border=cfg.border); st.load_state_dict(S)
         scales.append(Scale(T, st, mu, sigma))
     seconds += time.perf_counter() - t0
     record = dict(student_config=asdict(cfg), teachers=spec['teachers'], n_train=len(train_ds),
@@ -403,7 +403,7 @@ def category_job(teachers: list, val_x: torch.Tensor, test_ds, cfg: StudentConfi
                       redo, words): return json.loads((folder / 'results.json').read_text())
     scales, seconds = [], 0.0
     for T in teachers:
-        S = Students(T.p, cfg.M, cfg.alignment, arch=T.arch)
+        S = Students(T.p, cfg.M, cfg.alignment, arch=T.arch, border=cfg.border)
         for k in range(cfg.M):
             ck = load_checkpoint(files[f'p{T.p}_s{k}'], STUDENT_FORMAT, 'student')
             S.nets[k].load_state_dict(ck['state_dict']); mu, sigma = ck['mu'], ck['sigma']; seconds += ck['seconds']

@@ -10,20 +10,39 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 # %% auto #0
-__all__ = ['ALIGNMENTS', 'DEFAULT_ALIGNMENT', 'CHANNELS_LAST', 'patchwise', 'patch_layers', 'effective_field', 'output_size',
-           'valid_patch_sizes', 'multi_pool', 'unwarp', 'top_padding', 'DenseNetwork', 'dense_network', 'dilated_dense']
+__all__ = ['BORDERS', 'ALIGNMENTS', 'DEFAULT_ALIGNMENT', 'BORDER', 'CHANNELS_LAST', 'pad_context', 'patchwise', 'patch_layers',
+           'effective_field', 'output_size', 'valid_patch_sizes', 'multi_pool', 'unwarp', 'top_padding', 'DenseNetwork',
+           'dense_network', 'dilated_dense']
+
+# %% ../nbs/01_fdfe.ipynb #f040b034
+BORDERS = ('zeros', 'replicate', 'reflect')
+
+def pad_context(x: torch.Tensor,  # images, (B, C, H, W)
+                top: int,         # rows/columns of context above and left
+                bottom: int,      # rows/columns of context below and right
+                border: str,      # what they hold: one of `BORDERS`
+               ) -> torch.Tensor: # (B, C, H+top+bottom, W+top+bottom)
+    "The image with the context its border pixels' patches reach into."
+    if border not in BORDERS: raise ValueError(f"border must be one of {BORDERS}; got {border!r}.")
+    if border == 'reflect' and max(top, bottom) >= min(x.shape[-2:]):
+        raise ValueError(f"border='reflect' mirrors the image into its context of {max(top, bottom)} pixels, which "
+                         f"needs sides longer than that; got {x.shape[-2]}x{x.shape[-1]}. Use border='replicate' "
+                         "(or 'zeros') for images this small.")
+    pad = (top, bottom, top, bottom)
+    return F.pad(x, pad) if border == 'zeros' else F.pad(x, pad, mode=border)
 
 # %% ../nbs/01_fdfe.ipynb #f040b035
 def patchwise(patch_net: nn.Module, # maps (B, C, p, p) to (B, d) or (B, d, 1, 1)
               x: torch.Tensor,      # images, (B, C, H, W)
               p: int,               # patch size
-              top: int|None = None, # zero rows/columns above and left of the image; default ceil((p-1)/2)
+              top: int|None = None, # rows/columns of context above and left of the image; default ceil((p-1)/2)
               chunk: int = 4096,    # patches per forward pass
+              border: str = 'zeros',  # what the context holds: 'zeros', 'replicate' or 'reflect' (see below)
              ) -> torch.Tensor:     # (B, d, H, W)
     "Evaluate `patch_net` on the p×p patch of every pixel, one patch at a time (the slow reference)."
     B, C, H, W = x.shape
     top = math.ceil((p - 1) / 2) if top is None else top
-    xp = F.pad(x, (top, p - 1 - top, top, p - 1 - top))
+    xp = pad_context(x, top, p - 1 - top, border)
     patches = xp.unfold(2, p, 1).unfold(3, p, 1)                       # (B, C, H, W, p, p)
     patches = patches.permute(0, 2, 3, 1, 4, 5).reshape(-1, C, p, p)   # (B*H*W, C, p, p)
     out = torch.cat([patch_net(patches[i:i + chunk]).flatten(1) for i in range(0, len(patches), chunk)])
@@ -108,9 +127,12 @@ DEFAULT_ALIGNMENT = 'patch'  # the paper's definition: the p x p patch centred o
 def top_padding(p: int,       # patch size
                 e: int,       # effective receptive field
                 alignment: str = DEFAULT_ALIGNMENT):
-    "Zero rows/columns above and left of the image, so that pixel r gets the patch of padded rows r..r+p-1."
+    "Rows/columns of context above and left of the image, so that pixel r gets the patch of padded rows r..r+p-1."
     if alignment not in ALIGNMENTS: raise ValueError(f"alignment must be one of {ALIGNMENTS}, got {alignment!r}.")
     return math.ceil((p - 1) / 2) if alignment == 'patch' else math.ceil((e - 1) / 2)
+
+# %% ../nbs/01_fdfe.ipynb #b0rd3r02
+BORDER = 'zeros'  # the context outside the image [R: the paper is silent]; chosen on development textures (12_teachers)
 
 # %% ../nbs/01_fdfe.ipynb #c7df02d3
 CHANNELS_LAST = True   # the default of `channels_last`: channels-last activations, same results, faster convolutions
@@ -121,7 +143,8 @@ class DenseNetwork(nn.Module):
                  patch_net: nn.Module,   # a patch network made of convolutions, activations and s x s/stride-s pooling
                  p: int|None = None,           # its patch size; default `patch_net.p`
                  alignment: str = DEFAULT_ALIGNMENT, # 'patch' (paper) or 'effective'
-                 channels_last: bool = CHANNELS_LAST): # run the layers on channels-last activations
+                 channels_last: bool = CHANNELS_LAST, # run the layers on channels-last activations
+                 border: str = BORDER):  # what the context outside the image holds: one of `BORDERS`
         super().__init__()
         self.patch_net = patch_net
         self.layers = patch_layers(patch_net)
@@ -135,6 +158,8 @@ class DenseNetwork(nn.Module):
         self.stride = math.prod(self.strides)
         self.alignment, self.top = alignment, top_padding(self.p, self.e, alignment)
         self.channels_last = channels_last
+        if border not in BORDERS: raise ValueError(f"border must be one of {BORDERS}; got {border!r}.")
+        self.border = border
 
     def forward(self, x: torch.Tensor, # images, (B, C, H, W)
                 # False: `x` already holds the context, the output is (H-p+1) x (W-p+1) ('valid')
@@ -143,13 +168,13 @@ class DenseNetwork(nn.Module):
         if x.ndim != 4: raise ValueError(f"Expected images of shape (B, C, H, W), got {tuple(x.shape)}.")
         B, C, H, W = x.shape
         S, p, t = self.stride, self.p, self.top
-        if pad: Ho, Wo, (a, b) = H, W, (t, p - 1 - t)                   # zero context around the image
+        if pad: Ho, Wo, x = H, W, pad_context(x, t, p - 1 - t, self.border)  # (B, C, H+p-1, W+p-1)
         else:
-            Ho, Wo, (a, b) = H - p + 1, W - p + 1, (0, 0)
+            Ho, Wo = H - p + 1, W - p + 1
             if Ho < 1 or Wo < 1:
                 raise ValueError(f"pad=False needs inputs of at least {p}x{p} (the patch size); got {H}x{W}.")
         Hs, Ws = -(-Ho // S) * S, -(-Wo // S) * S                         # next multiples of S
-        x = F.pad(x, (a, b + Ws - Wo, a, b + Hs - Ho))                     # (B, C, Hs+p-1, Ws+p-1)
+        x = F.pad(x, (0, Ws - Wo, 0, Hs - Ho))                             # (B, C, Hs+p-1, Ws+p-1)
         if self.channels_last: x = x.contiguous(memory_format=torch.channels_last)
         for l in self.layers: x = multi_pool(x, l) if isinstance(l, _POOLS) else l(x)
         x = x[..., :Hs // S, :Ws // S]                                     # (S*S*B, d, Hs/S, Ws/S)
@@ -158,9 +183,9 @@ class DenseNetwork(nn.Module):
 
 # %% ../nbs/01_fdfe.ipynb #dc39fa86
 def dense_network(patch_net: nn.Module, p: int|None = None, alignment: str = DEFAULT_ALIGNMENT,
-                  channels_last: bool = CHANNELS_LAST) -> DenseNetwork:
+                  channels_last: bool = CHANNELS_LAST, border: str = BORDER) -> DenseNetwork:
     "The dense network T for the patch network T-hat (shared weights)."
-    return DenseNetwork(patch_net, p, alignment, channels_last)
+    return DenseNetwork(patch_net, p, alignment, channels_last, border)
 
 # %% ../nbs/01_fdfe.ipynb #f1840024
 def dilated_dense(dense: DenseNetwork, # a dense network, for its layers, p and padding
@@ -168,7 +193,7 @@ def dilated_dense(dense: DenseNetwork, # a dense network, for its layers, p and 
                  ) -> torch.Tensor:    # (B, d, H, W)
     "The dense network evaluated with stride-1 pooling and dilated layers instead of FDFE (an independent check)."
     H, W, p, t, dil = x.shape[-2], x.shape[-1], dense.p, dense.top, 1
-    x = F.pad(x, (t, p - 1 - t, t, p - 1 - t))
+    x = pad_context(x, t, p - 1 - t, dense.border)
     for l in dense.layers:
         if isinstance(l, nn.Conv2d): x = F.conv2d(x, l.weight, l.bias, dilation=dil)
         elif isinstance(l, _POOLS):

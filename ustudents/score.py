@@ -8,7 +8,7 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from .fdfe import dense_network
+from .fdfe import dense_network, pad_context
 from .teacher import PatchNetwork, patch_network, D_DESCRIPTOR
 from ustudents.core import (atomic_save, load_checkpoint, amp_dtype, autocast, check_value, as_path, activation_bytes,
     check_memory)
@@ -41,7 +41,7 @@ class Scale(nn.Module):
                                                      "have the same receptive field.")
         self.p, self.teacher, self.students = teacher.p, teacher, students
         # a list: shares the teacher's weights without registering them twice
-        self._T = [dense_network(teacher, alignment=students.alignment)]
+        self._T = [dense_network(teacher, alignment=students.alignment, border=students.border)]
         self.register_buffer('mu', mu.clone().float()); self.register_buffer('sigma', sigma.clone().float())
         for n in ('e_mu', 'e_sigma', 'v_mu', 'v_sigma'): self.register_buffer(n, torch.tensor(float('nan')))
 
@@ -56,7 +56,7 @@ class Scale(nn.Module):
         if tile is None: return self._parts(x, dtype, True)
         check_value('tile', tile, 1, None, 'a number of pixels', integer=True)
         T, (H, W) = self._T[0], x.shape[-2:]
-        xp = F.pad(x, (T.top, T.p - 1 - T.top) * 2)                                # the image with its zero context
+        xp = pad_context(x, T.top, T.p - 1 - T.top, T.border)                      # the image with its context
         e, v = x.new_empty(x.shape[0], H, W), x.new_empty(x.shape[0], H, W)
         for r in range(0, H, tile):
             for c in range(0, W, tile):
@@ -96,7 +96,7 @@ class UninformedStudents(nn.Module):
 
     def config(self) -> dict:
         "What is needed to rebuild the model's structure."
-        return dict(scales=[dict(p=s.p, M=s.students.M, alignment=s.students.alignment,
+        return dict(scales=[dict(p=s.p, M=s.students.M, alignment=s.students.alignment, border=s.students.border,
                                  arch=s.students.arch) for s in self.scales],
                     image_size=list(self.image_size) if self.image_size else None)
 
@@ -220,7 +220,7 @@ def fit(teachers: list[PatchNetwork], # one pre-trained teacher per receptive fi
 def padding_band(p: int,     # receptive field
                  side: int,  # side of the square map
                 ) -> torch.Tensor: # (side, side) bool
-    "True within (p - 1) // 2 pixels of an edge: where a pixel's patch reaches into the zero padding."
+    "True within (p - 1) // 2 pixels of an edge: where a pixel's patch reaches outside the image."
     m = (p - 1) // 2; b = torch.ones(side, side, dtype=torch.bool); b[m:side - m, m:side - m] = False
     return b
 
@@ -236,7 +236,8 @@ def save_model(model: UninformedStudents, path: str|Path, extra: dict|None = Non
 def build_model(config: dict) -> UninformedStudents:
     "An untrained model with the structure `config` describes (see `UninformedStudents.config`)."
     scales = [Scale(patch_network(c['p'], **c.get('arch', {})),
-                    Students(c['p'], c['M'], c['alignment'], arch=c.get('arch')),
+                    # a model saved before the border was a setting had zeros there
+                    Students(c['p'], c['M'], c['alignment'], arch=c.get('arch'), border=c.get('border', 'zeros')),
                     torch.zeros(D_DESCRIPTOR), torch.ones(D_DESCRIPTOR))
               for c in config['scales']]
     return UninformedStudents(scales, config.get('image_size'))

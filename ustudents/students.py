@@ -8,7 +8,7 @@ import math
 from dataclasses import asdict, dataclass
 import torch
 import torch.nn as nn
-from .fdfe import dense_network, DEFAULT_ALIGNMENT, ALIGNMENTS
+from .fdfe import dense_network, DEFAULT_ALIGNMENT, ALIGNMENTS, BORDER, BORDERS
 from .images import batches
 from .teacher import patch_network, PatchNetwork
 from .core import (amp_dtype, autocast, grad_scaler, check_value, check_limits, as_device,
@@ -52,13 +52,14 @@ class Students(nn.Module):
                  M: int,                  # number of students, at least 2
                  alignment: str = DEFAULT_ALIGNMENT, # 'patch' (paper) or 'effective', as the teacher's
                  seed: int|None = None,   # seed of the random initialisation
-                 arch: dict|None = None): # the teacher's architecture options (`PatchNetwork.arch`)
+                 arch: dict|None = None,  # the teacher's architecture options (`PatchNetwork.arch`)
+                 border: str = BORDER):   # the context outside the image (see `pad_context`), as the teacher's
         super().__init__()
         check_value('M', M, *M_LIMITS, integer=True)
         if seed is not None: torch.manual_seed(seed)
-        self.p, self.M, self.alignment, self.arch = p, M, alignment, dict(arch or {})
+        self.p, self.M, self.alignment, self.arch, self.border = p, M, alignment, dict(arch or {}), border
         self.nets = nn.ModuleList(patch_network(p, **self.arch) for _ in range(M))
-        self.dense = [dense_network(n, alignment=alignment) for n in self.nets]  # share the nets' weights
+        self.dense = [dense_network(n, alignment=alignment, border=border) for n in self.nets]  # share the weights
 
     def forward(self, x: torch.Tensor, # images, (B, 3, H, W)
                 pad: bool = True,          # see `DenseNetwork`: False for a crop that holds its own context
@@ -89,7 +90,8 @@ class StudentConfig:
     lr: float = 1e-4            # Adam learning rate
     weight_decay: float = 1e-5  # Adam weight decay
     image_size: int = 256       # images are resized to this side before training (done by the data pipeline)
-    alignment: str = DEFAULT_ALIGNMENT
+    alignment: str = DEFAULT_ALIGNMENT  # which patch a pixel's descriptor describes: 'patch' (paper) or 'effective'
+    border: str = BORDER        # the context outside the image, for teacher and students alike (see `pad_context`)
     seed: int = 0
 
     LIMITS = dict(M=M_LIMITS,
@@ -102,6 +104,7 @@ class StudentConfig:
         check_limits(self)
         if self.alignment not in ALIGNMENTS: raise ValueError(f"alignment must be one of {ALIGNMENTS}; got "
                                                               f"{self.alignment!r}.")
+        if self.border not in BORDERS: raise ValueError(f"border must be one of {BORDERS}; got {self.border!r}.")
         return self
 
     @classmethod
@@ -160,7 +163,7 @@ def check_training_memory(teacher: PatchNetwork,    # the teacher whose students
                           shape: tuple,             # one batch, (B, 3, H, W)
                           device='cpu'):            # where they will train
     "Refuse, before the first allocation, a training step of `shape` that the device cannot hold."
-    T = dense_network(teacher, alignment=cfg.alignment)
+    T = dense_network(teacher, alignment=cfg.alignment, border=cfg.border)
     # every student's weights, gradients and Adam's two moments, in float32
     weights = 16 * cfg.M * sum(w.numel() for w in teacher.parameters())
     check_memory(activation_bytes(T, shape) + activation_bytes(T, shape, training=True) + weights, device,
@@ -187,10 +190,10 @@ def train_students(teacher: PatchNetwork,  # the pre-trained patch network T-hat
     from tqdm.auto import tqdm
     cfg.check()
     device = as_device(device)
-    T = dense_network(teacher, alignment=cfg.alignment).to(device).eval()
+    T = dense_network(teacher, alignment=cfg.alignment, border=cfg.border).to(device).eval()
     n = len(images)
     if n == 0: raise ValueError("train_students got no images: the training set is empty.")
-    S = Students(teacher.p, cfg.M, cfg.alignment, seed=cfg.seed, arch=teacher.arch)
+    S = Students(teacher.p, cfg.M, cfg.alignment, seed=cfg.seed, arch=teacher.arch, border=cfg.border)
     check_training_memory(teacher, cfg, (min(cfg.batch_size, n), *next(iter(batches(images, 1))).shape[1:]), device)
     if resume is not None: mu, sigma = resume['mu'], resume['sigma']
     if mu is None or sigma is None: mu, sigma = descriptor_stats(T, images, device=device, num_workers=num_workers)
