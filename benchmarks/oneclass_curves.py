@@ -34,7 +34,8 @@ BASE = dict(M=5, epochs=3, batch_size=8, lr=1e-3, weight_decay=1e-5, image_size=
 
 def score_dev(S, mu, sigma, teacher, val, dev, amp):
     "ROC AUC on the development digits of e~ + v~, e~ and v~ (the map's mean), and the held-out error."
-    model = calibrate(UninformedStudents([Scale(teacher, S, mu, sigma)]).eval(), val, amp=amp)
+    # a 32-pixel digit has no interior at p = 33: the statistics over the whole image
+    model = calibrate(UninformedStudents([Scale(teacher, S, mu, sigma)]).eval(), val, amp=amp, region='image')
     out = anomaly_map(model, dev.images, parts=True, batch_size=32, amp=amp)
     et, vt, e = out['e_tilde'][P], out['v_tilde'][P], out['e'][P]
     auc = lambda m: round(float(image_auroc(image_score(m, IMAGE_SCORE), dev.labels)), 4)

@@ -1,6 +1,6 @@
 """The border rule: what fills the context outside the image, chosen on development textures.
 
-    python benchmarks/texture_border.py --out nbs/results/texture_border.json    # about 25 minutes on two cores
+    python benchmarks/texture_border.py --out nbs/results/texture_border.json    # about 40 minutes on two cores; resumes
 
 The candidates: the context outside the image filled with zeros (black, the project's filling until this record),
 with the edge pixel replicated, or with the image reflected at its edge (`fdfe.BORDERS`), each for teacher and
@@ -68,7 +68,8 @@ def main(out: Path, seeds=(0, 1), size: int = 128, cfg: StudentConfig = STUDENTS
                 key = f'{tex}|{seed}'
                 if key in rec['runs'].get(border, {}): continue
                 t0 = time.perf_counter(); torch.manual_seed(seed)
-                model = fit([teacher], tr, va, StudentConfig(**{**cfg.__dict__, 'seed': seed, 'border': border}),
+                model = fit([teacher], tr, va, StudentConfig(**{**cfg.__dict__, 'seed': seed, 'border': border,
+                                                               'calibration': 'image'}),
                             progress=False)
                 r, rv = anomaly_map(model, te, parts=True), anomaly_map(model, va, parts=True)
                 et, vt, good = r['e_tilde'][P], r['v_tilde'][P], torch.from_numpy(kinds == 'good')

@@ -60,3 +60,19 @@ def test_shipped_teachers_have_not_collapsed(textures):
         y = f.permute(0, 2, 3, 1).reshape(-1, 128)[::7]
         ev = torch.linalg.eigvalsh(correlation_matrix(y.double()))
         assert effective_rank(y) > 4 and ev.max() / ev.sum() < 0.6, (p, effective_rank(y), float(ev.max() / ev.sum()))
+
+def test_texture_curves_rule():
+    "benchmarks/texture_curves.py's rule on hand-made curves: the best epoch count, or a shorter one within the spread."
+    from texture_curves import choose
+    def record(curves, share_runs=()):                     # curves: [PRO-AUC at each epoch of `at`] per run
+        at = [1, 2, 4]
+        runs = {f'r{i}': dict(share=1, curve=[{'epoch': e, 'e~ + v~': v} for e, v in zip(at, c)])
+                for i, c in enumerate(curves)}
+        runs.update({f's{i}': dict(share=0.5, curve=[{'epoch': 1, 'e~ + v~': 0.99}]) for i in share_runs})
+        return dict(runs=runs)
+    # 4 epochs best by far over 1 and 2: 4
+    r = choose(record([[0.60, 0.70, 0.80], [0.62, 0.71, 0.83], [0.58, 0.69, 0.79]]))
+    assert r['epochs'] == 4 and r['best'] == 4 and r['pairs'] == 3 and r['mean']['1'] == pytest.approx(0.6, abs=1e-4)
+    # 4 best by a hair, 2 within one standard error of it: the shorter, 2; runs on fewer images take no part
+    r = choose(record([[0.60, 0.80, 0.81], [0.62, 0.82, 0.81], [0.58, 0.79, 0.80]], share_runs=[0]))
+    assert r['epochs'] == 2 and r['best'] == 4

@@ -18,7 +18,7 @@ from .teacher import (TeacherConfig, pretrain_teacher, save_teacher, load_teache
 from .core import (AMP_MODES, SEED_LIMITS, Limits, range_problem, check_writable, init_distributed, world,
                             machine, amp_dtype, as_device, worded)
 from .students import StudentConfig
-from .fdfe import ALIGNMENTS, BORDERS
+from .fdfe import ALIGNMENTS, BORDERS, CALIBRATIONS
 from .score import anomaly_map
 from .experiment import (train_run, evaluate_run, save_maps, load_run, sweep, record_artefact, write_json)
 from .viz import show_anomaly_maps, show_parts, overlay
@@ -73,7 +73,9 @@ STUDENT_OPTIONS = dict(
                "descriptor alignment: patch (the p x p patch centred on each pixel) or effective (the centre of the "
                               "network's effective receptive field on each pixel)", 'patch'),
     border=('--border', "what fills the context outside the image, for teacher and students: zeros (black), "
-                        "replicate (the edge pixel repeated) or reflect (the image mirrored at its edge)", None))
+                        "replicate (the edge pixel repeated) or reflect (the image mirrored at its edge)", None),
+    calibration=('--calibration', "which validation pixels set the statistics of e and v: interior (those whose "
+                                  "patch lies inside the image) or image (all of them)", None))
 
 # TeacherConfig field: (its command-line option, help, the paper's value or None);
 # type, default, limits: TeacherConfig's
@@ -206,7 +208,7 @@ def cmd_train_students(a):
     if len(set(ps)) != len(ps): raise ValueError(f"--teacher: give one teacher per receptive field; got p = {ps}.")
     if a.image_size < max(ps):
         raise ValueError(f"--image-size {a.image_size} is smaller than the receptive field p={max(ps)}: every "
-                         f"descriptor would be mostly zero padding; use at least {max(ps)}.")
+                         f"descriptor would see mostly the context outside the image; use at least {max(ps)}.")
     if (a.data is None) == (a.images is None):
         raise ValueError("Give either --data MVTEC_ROOT --category NAME or --images DIR.")
     cfg = _config(a, StudentConfig, STUDENT_OPTIONS)
@@ -393,8 +395,8 @@ def _common(p, compute=True):
 # %% ../nbs/08_cli.ipynb #67e7762d
 # the first type of a configuration field's annotation ('int|None' -> int): what argparse reads
 KINDS = dict(int=int, float=float, str=str)
-CHOICES = dict(alignment=ALIGNMENTS, border=BORDERS, compactness=COMPACTNESS_FORMS, p_network=tuple(sorted(P_NETWORKS)),
-               p=PATCH_SIZES)
+CHOICES = dict(alignment=ALIGNMENTS, border=BORDERS, calibration=CALIBRATIONS, compactness=COMPACTNESS_FORMS,
+               p_network=tuple(sorted(P_NETWORKS)), p=PATCH_SIZES)
 # fields whose option is not read as plain type
 READERS = dict(p_input_size=_p_input_size, p_weights=lambda s: None if s == 'none' else s)
 

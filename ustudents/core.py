@@ -336,7 +336,7 @@ def barrier():
 
 # %% ../nbs/09_core.ipynb #c5a3e002
 # settings added after work was saved with them unset, and the value all that work had: a missing key means it
-ADDED_SETTINGS = dict(border='zeros')
+ADDED_SETTINGS = dict(border='zeros', calibration='image')
 
 def first_difference(old: dict, new: dict, ignore: tuple = (), prefix: str = '') -> tuple|None:
     "Where two specifications first differ: (its dotted key, the old value, the new value), or None."

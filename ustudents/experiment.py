@@ -16,6 +16,7 @@ from .core import (check_writable, file_digest, world, barrier, atomic_save, ato
 from .teacher import PatchNetwork
 from .students import Students, StudentConfig, train_students, check_training_memory
 from .score import Scale, UninformedStudents, calibrate, anomaly_map, save_model, load_model
+from .fdfe import CALIBRATION
 from .metrics import (pixel_scores, pro_auc_of, pixel_auroc_of, image_auroc, image_score, FPR_LIMIT,
                                MVTEC_IMAGE_SCORE)
 from .cost import RECONSTRUCTED
@@ -98,11 +99,14 @@ def assemble_run(scales: list,   # one `Scale` per teacher: its teacher, trained
                  device,                      # where to calibrate
                  amp,                         # in which precision to calibrate (see `amp_dtype`)
                  record: dict,                # what the run was made of, saved with the model (and returned, completed)
-                 num_workers: int = 0) -> tuple[UninformedStudents, dict]:
+                 num_workers: int = 0,        # processes loading the validation images
+                 region: str = CALIBRATION,   # which validation pixels calibrate (see `calibrate`): the run's setting
+                ) -> tuple[UninformedStudents, dict]:
     """Calibrate the model of `scales` on the validation images and save it into the run folder `out` with its record.
 
     The one way a run is put together."""
-    model = calibrate(UninformedStudents(scales).to(device).eval(), val_x, num_workers=num_workers, amp=amp)
+    model = calibrate(UninformedStudents(scales).to(device).eval(), val_x, num_workers=num_workers, amp=amp,
+                      region=region)
     info = dict(patch_sizes=model.patch_sizes, image_size=list(model.image_size), **record, n_val=len(val_x),
                 amp=precision_name(amp_dtype(device, amp)))
     save_model(model, out / 'model.pt', extra=info); record_artefact(out / 'model.pt')
@@ -173,7 +177,7 @@ def train_run(teachers: list,               # pre-trained patch networks, one pe
     seconds += time.perf_counter() - t0
     record = dict(student_config=asdict(cfg), teachers=spec['teachers'], n_train=len(train_ds),
                   seconds_training=round(seconds, 1), **(meta or {}))
-    model, info = assemble_run(scales, val_ds, out, device, amp, record, num_workers)
+    model, info = assemble_run(scales, val_ds, out, device, amp, record, num_workers, region=cfg.calibration)
     write_json(out / 'run.json', info)
     state_file.unlink(missing_ok=True)
     return model
@@ -410,7 +414,8 @@ def category_job(teachers: list, val_x: torch.Tensor, test_ds, cfg: StudentConfi
         scales.append(Scale(T, S, mu, sigma))
     # a model of another run must never sit beside its results
     for f in ('results.json', 'run.json'): forget_artefact(folder / f)
-    model, info = assemble_run(scales, val_x, folder, device, amp, dict(**spec, seconds_training=round(seconds, 1)))
+    model, info = assemble_run(scales, val_x, folder, device, amp, dict(**spec, seconds_training=round(seconds, 1)),
+                               region=cfg.calibration)
     res, saved = evaluate_run(model, test_ds, amp=amp)
     save_maps(folder / 'maps.npz', **saved)
     write_json(folder / 'run.json', info | dict(evaluation_timing=res['timing']))

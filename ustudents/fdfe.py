@@ -10,12 +10,15 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 # %% auto #0
-__all__ = ['BORDERS', 'ALIGNMENTS', 'DEFAULT_ALIGNMENT', 'BORDER', 'CHANNELS_LAST', 'pad_context', 'patchwise', 'patch_layers',
-           'effective_field', 'output_size', 'valid_patch_sizes', 'multi_pool', 'unwarp', 'top_padding', 'DenseNetwork',
-           'dense_network', 'dilated_dense']
+__all__ = ['BORDERS', 'BORDER', 'CALIBRATIONS', 'CALIBRATION', 'ALIGNMENTS', 'DEFAULT_ALIGNMENT', 'CHANNELS_LAST', 'pad_context',
+           'patchwise', 'patch_layers', 'effective_field', 'output_size', 'valid_patch_sizes', 'multi_pool', 'unwarp',
+           'top_padding', 'DenseNetwork', 'dense_network', 'dilated_dense']
 
 # %% ../nbs/01_fdfe.ipynb #f040b034
 BORDERS = ('zeros', 'replicate', 'reflect')
+BORDER = 'replicate'  # the context outside the image [R: the paper is silent]; chosen on development textures (12_teachers)
+CALIBRATIONS = ('image', 'interior')  # which validation pixels set the statistics of e and v: all, or patches inside
+CALIBRATION = 'interior'  # [R: the paper is silent]; chosen with BORDER on development textures (12_teachers)
 
 def pad_context(x: torch.Tensor,  # images, (B, C, H, W)
                 top: int,         # rows/columns of context above and left
@@ -37,7 +40,7 @@ def patchwise(patch_net: nn.Module, # maps (B, C, p, p) to (B, d) or (B, d, 1, 1
               p: int,               # patch size
               top: int|None = None, # rows/columns of context above and left of the image; default ceil((p-1)/2)
               chunk: int = 4096,    # patches per forward pass
-              border: str = 'zeros',  # what the context holds: 'zeros', 'replicate' or 'reflect' (see below)
+              border: str = BORDER, # what the context holds: 'zeros', 'replicate' or 'reflect' (see below)
              ) -> torch.Tensor:     # (B, d, H, W)
     "Evaluate `patch_net` on the p×p patch of every pixel, one patch at a time (the slow reference)."
     B, C, H, W = x.shape
@@ -130,9 +133,6 @@ def top_padding(p: int,       # patch size
     "Rows/columns of context above and left of the image, so that pixel r gets the patch of padded rows r..r+p-1."
     if alignment not in ALIGNMENTS: raise ValueError(f"alignment must be one of {ALIGNMENTS}, got {alignment!r}.")
     return math.ceil((p - 1) / 2) if alignment == 'patch' else math.ceil((e - 1) / 2)
-
-# %% ../nbs/01_fdfe.ipynb #b0rd3r02
-BORDER = 'zeros'  # the context outside the image [R: the paper is silent]; chosen on development textures (12_teachers)
 
 # %% ../nbs/01_fdfe.ipynb #c7df02d3
 CHANNELS_LAST = True   # the default of `channels_last`: channels-last activations, same results, faster convolutions

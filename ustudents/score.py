@@ -8,7 +8,7 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from .fdfe import dense_network, pad_context
+from .fdfe import dense_network, pad_context, CALIBRATION, CALIBRATIONS
 from .teacher import PatchNetwork, patch_network, D_DESCRIPTOR
 from ustudents.core import (atomic_save, load_checkpoint, amp_dtype, autocast, check_value, as_path, activation_bytes,
     check_memory)
@@ -17,7 +17,7 @@ from .images import as_images, batches
 
 # %% auto #0
 __all__ = ['MODEL_FORMAT', 'regression_error', 'predictive_variance', 'Scale', 'UninformedStudents', 'check_scoring_memory',
-           'calibrate', 'anomaly_map', 'fit', 'padding_band', 'save_model', 'build_model', 'load_model',
+           'padding_band', 'calibrate', 'anomaly_map', 'fit', 'save_model', 'build_model', 'load_model',
            'compile_networks']
 
 # %% ../nbs/04_score.ipynb #55ddcfe8
@@ -115,6 +115,29 @@ def check_scoring_memory(model: UninformedStudents, # the model that will score
                  "lower batch_size (--batch-size)"
                  + (", or the tile" if tile else ", or score in tiles (tile, --tile)"))
 
+# %% ../nbs/04_score.ipynb #d9e99cb7a
+def padding_band(p: int,            # receptive field
+                 H: int,            # map height
+                 W: int|None = None # map width; H if None
+                ) -> torch.Tensor:  # (H, W) bool
+    "True within (p - 1) // 2 pixels of an edge: where a pixel's patch reaches outside the image."
+    m, W = (p - 1) // 2, H if W is None else W
+    b = torch.ones(H, W, dtype=torch.bool); b[m:H - m, m:W - m] = False
+    return b
+
+# %% ../nbs/04_score.ipynb #0a45f05c
+def _calibration_pixels(model, shape: tuple, region: str) -> list:
+    "Per scale, the (H, W) pixels whose e and v set the statistics; refuses a scale with none."
+    H, W = shape[-2:]
+    if region == 'image': return [torch.ones(H, W, dtype=torch.bool)] * len(model.scales)
+    keep = [~padding_band(s.p, H, W) for s in model.scales]
+    for s, k in zip(model.scales, keep):
+        if not k.any(): raise ValueError(
+            f"A {H}x{W} image has no interior pixel at p={s.p} (one whose {s.p}x{s.p} patch lies inside it), so its "
+            f"statistics cannot leave the border out: calibrate on images with a side over {s.p - 1} pixels, or over "
+            "the whole image with region='image' (StudentConfig(calibration='image'), --calibration image).")
+    return keep
+
 # %% ../nbs/04_score.ipynb #0a45f05b
 @torch.inference_mode()
 def calibrate(model: UninformedStudents, # the model whose validation statistics to set
@@ -122,22 +145,24 @@ def calibrate(model: UninformedStudents, # the model whose validation statistics
               batch_size: int = 8,       # images per forward pass
               num_workers: int = 0,      # processes loading a dataset's images
               amp: bool|str = 'auto',    # mixed precision, as anomaly_map will be run (see `amp_dtype`)
+              region: str = CALIBRATION, # which pixels: 'interior' (patch inside the image) or 'image' (all)
              ) -> UninformedStudents:
     "Set e_mu, e_sigma, v_mu, v_sigma of every scale from anomaly-free validation images."
     if not isinstance(model, UninformedStudents): raise TypeError("calibrate needs an UninformedStudents model; got "
                                                                   f"{type(model).__name__}.")
+    if region not in CALIBRATIONS: raise ValueError(f"region must be one of {CALIBRATIONS}; got {region!r}.")
     acc = torch.zeros(len(model.scales), 2, 3, dtype=torch.float64)      # (scale, e/v, [n, sum, sum of squares])
     size, dtype = None, amp_dtype(model.device, amp)
     for x in batches(images, batch_size, num_workers=num_workers):
-        if size is None: check_scoring_memory(model, tuple(x.shape))
+        if size is None: check_scoring_memory(model, tuple(x.shape)); keep = _calibration_pixels(model, x.shape, region)
         size = size or tuple(x.shape[-2:])
         if tuple(x.shape[-2:]) != size: raise ValueError(f"Validation images must share one size; got {size} and "
                                                          f"{tuple(x.shape[-2:])}.")
         x = x.to(model.device)
         for i, s in enumerate(model.scales):
-            for j, t in enumerate(s.parts(x, dtype)):
-                t = t.double().cpu(); acc[i, j] += torch.stack([torch.tensor(t.numel(), dtype=torch.float64), t.sum(),
-                                                                t.pow(2).sum()])
+            for j, t in enumerate(s.parts(x, dtype)):                   # (B, H, W) each
+                t = t.double().cpu()[:, keep[i]]                          # (B, pixels of the region)
+                acc[i, j] += torch.stack([torch.tensor(t.numel(), dtype=torch.float64), t.sum(), t.pow(2).sum()])
     if size is None: raise ValueError("calibrate got no images: the validation set is empty.")
     for i, s in enumerate(model.scales):
         (ne, se, qe), (nv, sv, qv) = acc[i]
@@ -214,16 +239,7 @@ def fit(teachers: list[PatchNetwork], # one pre-trained teacher per receptive fi
                                          num_workers=num_workers)
         scales.append(Scale(T, S, mu, sigma))
     model = UninformedStudents(scales).to(device).eval()
-    return calibrate(model, val_images, num_workers=num_workers, amp=amp)
-
-# %% ../nbs/04_score.ipynb #d9e99cb7a
-def padding_band(p: int,     # receptive field
-                 side: int,  # side of the square map
-                ) -> torch.Tensor: # (side, side) bool
-    "True within (p - 1) // 2 pixels of an edge: where a pixel's patch reaches outside the image."
-    m = (p - 1) // 2; b = torch.ones(side, side, dtype=torch.bool); b[m:side - m, m:side - m] = False
-    return b
-
+    return calibrate(model, val_images, num_workers=num_workers, amp=amp, region=cfg.calibration)
 
 # %% ../nbs/04_score.ipynb #4da134bd
 MODEL_FORMAT = 'ustudents.model/1'

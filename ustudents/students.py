@@ -8,7 +8,7 @@ import math
 from dataclasses import asdict, dataclass
 import torch
 import torch.nn as nn
-from .fdfe import dense_network, DEFAULT_ALIGNMENT, ALIGNMENTS, BORDER, BORDERS
+from .fdfe import dense_network, DEFAULT_ALIGNMENT, ALIGNMENTS, BORDER, BORDERS, CALIBRATION, CALIBRATIONS
 from .images import batches
 from .teacher import patch_network, PatchNetwork
 from .core import (amp_dtype, autocast, grad_scaler, check_value, check_limits, as_device,
@@ -92,6 +92,7 @@ class StudentConfig:
     image_size: int = 256       # images are resized to this side before training (done by the data pipeline)
     alignment: str = DEFAULT_ALIGNMENT  # which patch a pixel's descriptor describes: 'patch' (paper) or 'effective'
     border: str = BORDER        # the context outside the image, for teacher and students alike (see `pad_context`)
+    calibration: str = CALIBRATION  # which validation pixels set the statistics of e and v (see `calibrate`)
     seed: int = 0
 
     LIMITS = dict(M=M_LIMITS,
@@ -105,6 +106,8 @@ class StudentConfig:
         if self.alignment not in ALIGNMENTS: raise ValueError(f"alignment must be one of {ALIGNMENTS}; got "
                                                               f"{self.alignment!r}.")
         if self.border not in BORDERS: raise ValueError(f"border must be one of {BORDERS}; got {self.border!r}.")
+        if self.calibration not in CALIBRATIONS: raise ValueError(f"calibration must be one of {CALIBRATIONS}; got "
+                                                                  f"{self.calibration!r}.")
         return self
 
     @classmethod

@@ -187,7 +187,7 @@ def explore(images,                  # (N, 3, H, W) tensor or a list of images
 
 # %% ../nbs/06_viz.ipynb #755d9a4f
 def _padding_lines(ax, r: dict, shape: tuple):
-    "Dashed at (p - 1) // 2 from each edge, one per scale of `r`: outside it a pixel's patch reaches the zero padding."
+    "Dashed at (p - 1) // 2 from each edge, one per scale of `r`: outside it a pixel's patch reaches past the image."
     from matplotlib.patches import Rectangle
     H, W = shape
     for p in sorted(r.get('e_tilde', {})):
@@ -204,7 +204,7 @@ def show_parts(images,            # (N, 3, H, W) tensor or a list of images
     """One row per image: image, e~, v~ (means over scales) and the anomaly score e~ + v~.
 
     Each column is on its own colour scale in validation standard deviations; a dashed line per scale marks where
-    patches begin to reach the zero padding. Returns the figure."""
+    patches begin to reach past the image, into its context. Returns the figure."""
     import matplotlib.pyplot as plt
     cols = [('regression error ẽ', select_map(r, 'e~')), ('predictive variance ṽ', select_map(r, 'v~')),
             ('anomaly score ẽ + ṽ', r['score'])]
