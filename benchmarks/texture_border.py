@@ -59,7 +59,7 @@ def main(out: Path, seeds=(0, 1), size: int = 128, cfg: StudentConfig = STUDENTS
     teacher = offline_teacher(P).float().eval()
     rec = (json.loads(out.read_text()) if out.exists() else
            dict(date=time.strftime('%Y-%m-%d'), machine=machine('cpu', amp_dtype('cpu')), p=P, image_size=side,
-                students=cfg.__dict__, seeds=list(seeds), protocol=__doc__.split('\n\n')[1].replace('\n', ' '),
+                students=cfg.__dict__, seeds=list(seeds), protocol=__doc__.split('\n\n')[2].replace('\n', ' '),
                 runs={}, seconds=0.0))
     b = padding_band(P, side)
     for seed in seeds:                       # a seed for every candidate before the next seed

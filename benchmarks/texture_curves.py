@@ -76,7 +76,7 @@ def main(out: Path, epochs: int, at: list, ps=PS, shares=SHARES, size: int = 128
     cfg = StudentConfig(**{**cfg.__dict__, 'epochs': epochs, 'border': BORDER, 'calibration': CALIBRATION})
     rec = (json.loads(out.read_text()) if out.exists() else
            dict(date=time.strftime('%Y-%m-%d'), machine=machine('cpu', amp_dtype('cpu')), image_size=cfg.image_size,
-                students=cfg.__dict__, protocol=__doc__.split('\n\n')[1].replace('\n', ' '), runs={}, seconds=0.0))
+                students=cfg.__dict__, protocol=__doc__.split('\n\n')[2].replace('\n', ' '), runs={}, seconds=0.0))
     jobs = [(33, 1)] * (33 in ps) + [(33, s) for s in shares] + [(p, 1) for p in ps if p != 33]  # p = 33 first
     for p, share in jobs:
         teacher = offline_teacher(p).float().eval()
