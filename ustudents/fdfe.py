@@ -16,7 +16,7 @@ __all__ = ['BORDERS', 'BORDER', 'CALIBRATIONS', 'CALIBRATION', 'ALIGNMENTS', 'DE
 
 # %% ../nbs/01_fdfe.ipynb #f040b034
 BORDERS = ('zeros', 'replicate', 'reflect')
-BORDER = 'replicate'  # the context outside the image [R: the paper is silent]; chosen on development textures (12_teachers)
+BORDER = 'replicate'  # the context outside the image [R: the paper is silent]; chosen on development textures
 CALIBRATIONS = ('image', 'interior')  # which validation pixels set the statistics of e and v: all, or patches inside
 CALIBRATION = 'interior'  # [R: the paper is silent]; chosen with BORDER on development textures (12_teachers)
 

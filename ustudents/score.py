@@ -134,8 +134,8 @@ def _calibration_pixels(model, shape: tuple, region: str) -> list:
     for s, k in zip(model.scales, keep):
         if not k.any(): raise ValueError(
             f"A {H}x{W} image has no interior pixel at p={s.p} (one whose {s.p}x{s.p} patch lies inside it), so its "
-            f"statistics cannot leave the border out: calibrate on images with both sides over {s.p - 1} pixels, or over "
-            "the whole image with region='image' (StudentConfig(calibration='image'), --calibration image).")
+            f"statistics cannot leave the border out: calibrate on images with both sides over {s.p - 1} pixels, "
+            "or over the whole image with region='image' (StudentConfig(calibration='image'), --calibration image).")
     return keep
 
 # %% ../nbs/04_score.ipynb #0a45f05b
